@@ -1,0 +1,120 @@
+"""The action names Welkin's services check, as ``service:resource:action`` strings.
+
+IAM actions use Huawei's fine-grained names (the ``iam`` service of policy version
+1.1), so custom policies written for Huawei Cloud keep their meaning here. Welkin's
+operator actions live under the reserved ``welkin`` service: only operator policies
+can grant them (see :mod:`welkin.iam.policy`).
+"""
+
+from __future__ import annotations
+
+# Users
+IAM_LIST_USERS = "iam:users:listUsers"
+IAM_GET_USER = "iam:users:getUser"
+IAM_CREATE_USER = "iam:users:createUser"
+IAM_UPDATE_USER = "iam:users:updateUser"
+IAM_DELETE_USER = "iam:users:deleteUser"
+IAM_LIST_USERS_FOR_GROUP = "iam:users:listUsersForGroup"
+IAM_GET_USER_LOGIN_PROTECT = "iam:users:getUserLoginProtect"
+IAM_SET_USER_LOGIN_PROTECT = "iam:users:setUserLoginProtect"
+
+# Groups and membership (Huawei files membership changes under "permissions")
+IAM_LIST_GROUPS = "iam:groups:listGroups"
+IAM_GET_GROUP = "iam:groups:getGroup"
+IAM_CREATE_GROUP = "iam:groups:createGroup"
+IAM_UPDATE_GROUP = "iam:groups:updateGroup"
+IAM_DELETE_GROUP = "iam:groups:deleteGroup"
+IAM_LIST_GROUPS_FOR_USER = "iam:groups:listGroupsForUser"
+IAM_ADD_USER_TO_GROUP = "iam:permissions:addUserToGroup"
+IAM_REMOVE_USER_FROM_GROUP = "iam:permissions:removeUserFromGroup"
+IAM_CHECK_USER_IN_GROUP = "iam:permissions:checkUserInGroup"
+
+# Permissions (system and custom roles/policies)
+IAM_LIST_ROLES = "iam:roles:listRoles"
+IAM_GET_ROLE = "iam:roles:getRole"
+IAM_CREATE_ROLE = "iam:roles:createRole"
+IAM_UPDATE_ROLE = "iam:roles:updateRole"
+IAM_DELETE_ROLE = "iam:roles:deleteRole"
+IAM_LIST_ROLE_ASSIGNMENTS = "iam:permissions:listRoleAssignments"
+
+# Granting permissions to groups: on the domain (global services), on one project,
+# or on all projects ("inherited" assignments)
+IAM_GRANT_ROLE_TO_GROUP_ON_DOMAIN = "iam:permissions:grantRoleToGroupOnDomain"
+IAM_GRANT_ROLE_TO_GROUP_ON_PROJECT = "iam:permissions:grantRoleToGroupOnProject"
+IAM_GRANT_ROLE_TO_GROUP = "iam:permissions:grantRoleToGroup"
+IAM_REVOKE_ROLE_FROM_GROUP_ON_DOMAIN = "iam:permissions:revokeRoleFromGroupOnDomain"
+IAM_REVOKE_ROLE_FROM_GROUP_ON_PROJECT = "iam:permissions:revokeRoleFromGroupOnProject"
+IAM_REVOKE_ROLE_FROM_GROUP = "iam:permissions:revokeRoleFromGroup"
+IAM_CHECK_ROLE_FOR_GROUP_ON_DOMAIN = "iam:permissions:checkRoleForGroupOnDomain"
+IAM_CHECK_ROLE_FOR_GROUP_ON_PROJECT = "iam:permissions:checkRoleForGroupOnProject"
+IAM_CHECK_ROLE_FOR_GROUP = "iam:permissions:checkRoleForGroup"
+IAM_LIST_ROLES_FOR_GROUP_ON_DOMAIN = "iam:permissions:listRolesForGroupOnDomain"
+IAM_LIST_ROLES_FOR_GROUP_ON_PROJECT = "iam:permissions:listRolesForGroupOnProject"
+IAM_LIST_ROLES_FOR_GROUP = "iam:permissions:listRolesForGroup"
+
+# Granting permissions to agencies
+IAM_GRANT_ROLE_TO_AGENCY_ON_DOMAIN = "iam:permissions:grantRoleToAgencyOnDomain"
+IAM_GRANT_ROLE_TO_AGENCY_ON_PROJECT = "iam:permissions:grantRoleToAgencyOnProject"
+IAM_GRANT_ROLE_TO_AGENCY = "iam:permissions:grantRoleToAgency"
+IAM_REVOKE_ROLE_FROM_AGENCY_ON_DOMAIN = "iam:permissions:revokeRoleFromAgencyOnDomain"
+IAM_REVOKE_ROLE_FROM_AGENCY_ON_PROJECT = "iam:permissions:revokeRoleFromAgencyOnProject"
+IAM_REVOKE_ROLE_FROM_AGENCY = "iam:permissions:revokeRoleFromAgency"
+IAM_CHECK_ROLE_FOR_AGENCY_ON_DOMAIN = "iam:permissions:checkRoleForAgencyOnDomain"
+IAM_CHECK_ROLE_FOR_AGENCY_ON_PROJECT = "iam:permissions:checkRoleForAgencyOnProject"
+IAM_CHECK_ROLE_FOR_AGENCY = "iam:permissions:checkRoleForAgency"
+IAM_LIST_ROLES_FOR_AGENCY_ON_DOMAIN = "iam:permissions:listRolesForAgencyOnDomain"
+IAM_LIST_ROLES_FOR_AGENCY_ON_PROJECT = "iam:permissions:listRolesForAgencyOnProject"
+IAM_LIST_ROLES_FOR_AGENCY = "iam:permissions:listRolesForAgency"
+
+# Permanent access keys
+IAM_LIST_CREDENTIALS = "iam:credentials:listCredentials"
+IAM_GET_CREDENTIAL = "iam:credentials:getCredential"
+IAM_CREATE_CREDENTIAL = "iam:credentials:createCredential"
+IAM_UPDATE_CREDENTIAL = "iam:credentials:updateCredential"
+IAM_DELETE_CREDENTIAL = "iam:credentials:deleteCredential"
+
+# Agencies
+IAM_LIST_AGENCIES = "iam:agencies:listAgencies"
+IAM_GET_AGENCY = "iam:agencies:getAgency"
+IAM_CREATE_AGENCY = "iam:agencies:createAgency"
+IAM_UPDATE_AGENCY = "iam:agencies:updateAgency"
+IAM_DELETE_AGENCY = "iam:agencies:deleteAgency"
+IAM_ASSUME_AGENCY = "iam:agencies:assume"
+"""Switching to an agency; its resource is ``/iam/agencies/<agency_id>`` (URI form)."""
+
+# Projects
+IAM_LIST_PROJECTS = "iam:projects:listProjects"
+IAM_LIST_PROJECTS_FOR_USER = "iam:projects:listProjectsForUser"
+IAM_GET_PROJECT = "iam:projects:getProject"
+IAM_CREATE_PROJECT = "iam:projects:createProject"
+IAM_UPDATE_PROJECT = "iam:projects:updateProject"
+
+# Account security settings
+IAM_GET_PASSWORD_POLICY = "iam:securitypolicies:getPasswordPolicy"  # noqa: S105 - an action name
+IAM_UPDATE_PASSWORD_POLICY = "iam:securitypolicies:updatePasswordPolicy"  # noqa: S105 - an action name
+IAM_GET_LOGIN_POLICY = "iam:securitypolicies:getLoginPolicy"
+IAM_UPDATE_LOGIN_POLICY = "iam:securitypolicies:updateLoginPolicy"
+IAM_GET_PROTECT_POLICY = "iam:securitypolicies:getProtectPolicy"
+IAM_UPDATE_PROTECT_POLICY = "iam:securitypolicies:updateProtectPolicy"
+IAM_GET_CONSOLE_ACL_POLICY = "iam:securitypolicies:getConsoleAclPolicy"
+IAM_UPDATE_CONSOLE_ACL_POLICY = "iam:securitypolicies:updateConsoleAclPolicy"
+IAM_GET_API_ACL_POLICY = "iam:securitypolicies:getApiAclPolicy"
+IAM_UPDATE_API_ACL_POLICY = "iam:securitypolicies:updateApiAclPolicy"
+
+# Welkin operators: tenant accounts and the audit trail across them
+WELKIN_LIST_ACCOUNTS = "welkin:accounts:listAccounts"
+WELKIN_GET_ACCOUNT = "welkin:accounts:getAccount"
+WELKIN_CREATE_ACCOUNT = "welkin:accounts:createAccount"
+WELKIN_UPDATE_ACCOUNT = "welkin:accounts:updateAccount"
+WELKIN_DELETE_ACCOUNT = "welkin:accounts:deleteAccount"
+WELKIN_LIST_AUDIT_EVENTS = "welkin:audit:listEvents"
+WELKIN_GET_AUDIT_EVENT = "welkin:audit:getEvent"
+
+IAM_ACTIONS: frozenset[str] = frozenset(
+    value for name, value in dict(globals()).items() if name.startswith("IAM_") and isinstance(value, str)
+)
+"""Every IAM action above."""
+WELKIN_ACTIONS: frozenset[str] = frozenset(
+    value for name, value in dict(globals()).items() if name.startswith("WELKIN_") and isinstance(value, str)
+)
+"""Every operator action above."""
