@@ -11,6 +11,7 @@ traceback and answers 500 with a request id only.
     │   ├── MalformedBody            body is not valid JSON/XML or has the wrong shape
     │   ├── InvalidArgument          a field or parameter has a bad value
     │   ├── InvalidPolicy            a policy document does not parse or validate
+    │   ├── ContentHashMismatch      body differs from its declared SHA-256
     │   └── RequestTooLarge (413)
     ├── Unauthenticated (401)
     │   ├── MissingAuthentication    no token, signature or security token
@@ -59,6 +60,12 @@ class InvalidArgument(BadRequest):
 
 class InvalidPolicy(BadRequest):
     code = "InvalidPolicy"
+
+
+class ContentHashMismatch(BadRequest):
+    """The body's SHA-256 differs from the one the (correctly signed) request declared."""
+
+    code = "XAmzContentSHA256Mismatch"
 
 
 class RequestTooLarge(BadRequest):
