@@ -118,3 +118,7 @@ WELKIN_ACTIONS: frozenset[str] = frozenset(
     value for name, value in dict(globals()).items() if name.startswith("WELKIN_") and isinstance(value, str)
 )
 """Every operator action above."""
+
+# An account's own audit trail, under the name of Huawei's Cloud Trace Service, so that
+# Tenant Administrator and Tenant Guest can read it as they read CTS traces.
+CTS_LIST_TRACES = "cts:trace:listTraces"

@@ -1,0 +1,3 @@
+from welkin.cli.main import app
+
+app(prog_name="welkin")

@@ -1,0 +1,97 @@
+"""``welkin up``: one region on one port, until SIGTERM or SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import logging
+import os
+import socket
+import sys
+from pathlib import Path
+from typing import IO
+
+import uvicorn
+
+from welkin.config import Settings
+from welkin.server import Region
+
+
+class DataDirInUse(Exception):
+    pass
+
+
+def lock_data_dir(data_dir: Path) -> IO[str]:
+    """Hold an exclusive lock on the data directory for the life of the process."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    handle = (data_dir / "welkin.lock").open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise DataDirInUse(f"{data_dir} is in use by Welkin (pid {holder}); stop it first.") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _announce(region: Region, out: IO[str]) -> None:
+    settings = region.settings
+    root = region.root_credentials
+    if root is not None:
+        print("Created the operator's account 'admin'. Its credentials are shown once, and kept in", file=out)
+        print(f"  {settings.data_dir / 'root-credentials.json'} (mode 0600):", file=out)
+        print(f"  user: {root.user}  password: {root.password}", file=out)
+        print(f"  access key: {root.access_key}  secret key: {root.secret_key}", file=out)
+        print(f"  account (domain) id: {root.account_id}", file=out)
+    print(
+        f"Region {settings.region} (zones {', '.join(settings.zones)}), data in {settings.data_dir}", file=out
+    )
+    print(f"Welkin ready: {settings.public_url}", file=out, flush=True)
+
+
+def serve(settings: Settings) -> int:
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        lock = lock_data_dir(settings.data_dir)
+    except DataDirInUse as exc:
+        print(f"welkin up: {exc}", file=sys.stderr)
+        return 3
+    try:
+        sock = _bind(settings.host, settings.port)
+    except OSError as exc:
+        print(f"welkin up: cannot listen on {settings.host}:{settings.port}: {exc.strerror}", file=sys.stderr)
+        return 4
+    region = Region.create(settings)
+    config = uvicorn.Config(
+        region.app(), log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=10
+    )
+    server = uvicorn.Server(config)
+
+    async def main() -> None:
+        await region.start()
+        _announce(region, sys.stdout)
+        await server.serve(sockets=[sock])
+
+    try:
+        asyncio.run(main())
+    finally:
+        sock.close()
+        lock.close()
+    return 0

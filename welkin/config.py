@@ -1,0 +1,89 @@
+"""Welkin's one settings object.
+
+Values come, in increasing precedence, from the defaults below, an optional
+``welkin.toml`` in the data directory, ``WELKIN_*`` environment variables, and
+the command line. Nothing else reads the environment for configuration.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_PORT = 8470
+DEFAULT_REGION = "local-1"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path(".welkin")
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    region: str = DEFAULT_REGION
+    # Metadata store; empty means SQLite in the data directory.
+    database_url: str = ""
+    # How far a signed request's clock may be from ours.
+    max_clock_skew_seconds: int = 900
+    token_lifetime_seconds: int = 24 * 3600
+    max_json_body_bytes: int = 1 << 20
+    log_level: str = "info"
+    availability_zones: tuple[str, ...] = field(default=())
+
+    @property
+    def zones(self) -> tuple[str, ...]:
+        return self.availability_zones or (f"{self.region}a", f"{self.region}b")
+
+    @property
+    def metadata_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'welkin.db').resolve()}"
+
+    @property
+    def public_url(self) -> str:
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host  # noqa: S104
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
+
+
+_FIELD_TYPES = {f.name: f.type for f in fields(Settings)}
+
+
+def _coerce(name: str, raw: object) -> object:
+    kind = _FIELD_TYPES[name]
+    if kind == "int":
+        return int(str(raw))
+    if kind == "Path":
+        return Path(str(raw))
+    if kind.startswith("tuple"):
+        items = raw if isinstance(raw, list) else str(raw).split(",")
+        return tuple(str(z).strip() for z in items if str(z).strip())
+    return str(raw)
+
+
+def load_settings(overrides: dict[str, object] | None = None) -> Settings:
+    """Defaults, then DATA_DIR/welkin.toml, then WELKIN_* variables, then ``overrides``."""
+    values: dict[str, object] = {}
+    env = {
+        name: os.environ[f"WELKIN_{name.upper()}"]
+        for name in _FIELD_TYPES
+        if f"WELKIN_{name.upper()}" in os.environ
+    }
+    given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    data_dir = Path(str(given.get("data_dir") or env.get("data_dir") or Settings.data_dir))
+    toml_path = data_dir / "welkin.toml"
+    if toml_path.is_file():
+        with toml_path.open("rb") as fh:
+            file_values = tomllib.load(fh)
+        unknown = set(file_values) - set(_FIELD_TYPES)
+        if unknown:
+            raise ValueError(f"{toml_path}: unknown settings {', '.join(sorted(unknown))}")
+        values.update(file_values)
+    values.update(env)
+    values.update(given)
+    coerced: dict[str, Any] = {k: _coerce(k, v) for k, v in values.items()}
+    return replace(Settings(), **coerced)

@@ -1,0 +1,225 @@
+"""Who is calling: passwords to tokens, and tokens or signatures to a ``Principal``.
+
+Every check that can revoke access happens on every request, not at issue time:
+the account and user must still be enabled, a token must be newer than the user's
+last password change, a permanent key must be active. A signature is accepted once
+within the clock-skew window for requests that change something (replay guard).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from welkin.core import errors
+from welkin.core.clock import Clock
+from welkin.core.db import Database
+from welkin.iam import keyring as passwords
+from welkin.iam.keyring import Keyring
+from welkin.iam.models import Account, AuthMethod, KeyStatus, Principal, Project, TokenClaims, User
+from welkin.iam.signatures import HttpRequestView, Scheme, SignatureClaim, parse_claim, verify
+from welkin.iam.store import Conn, IamStore
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class ScopeRequest:
+    """What a token request asks to be scoped to: a project (by id or name) or the account."""
+
+    project_id: str | None = None
+    project_name: str | None = None
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    claims: TokenClaims
+    user: User
+    account: Account
+    project: Project | None
+
+
+class Authenticator:
+    def __init__(
+        self,
+        db: Database,
+        store: IamStore,
+        clock: Clock,
+        keyring: Keyring,
+        max_skew: timedelta,
+        token_lifetime: timedelta,
+    ) -> None:
+        self._db = db
+        self._store = store
+        self._clock = clock
+        self._keyring = keyring
+        self._max_skew = max_skew
+        self._token_lifetime = token_lifetime
+        self._seen: dict[str, datetime] = {}
+        self._last_touch: dict[str, datetime] = {}
+
+    # --- tokens -------------------------------------------------------------------------------
+    async def login(
+        self, account_name: str, user_name: str, password: str, scope: ScopeRequest
+    ) -> IssuedToken:
+        async with self._db.transaction() as conn:
+            account = await self._store.account_by_name(conn, account_name)
+            found = await self._store.user_with_password(conn, account.id, user_name) if account else None
+            # Same work and same answer whether the account, the user or the password is wrong.
+            if (
+                not passwords.check_password(password, found[1] if found else None)
+                or account is None
+                or not found
+            ):
+                raise errors.InvalidCredentials("The account name, user name or password is wrong.")
+            user = found[0]
+            if user.access_mode == "programmatic":
+                raise errors.AccessDenied("This user may only use access keys.")
+            self._check_active(account, user)
+            now = self._clock.now()
+            await self._store.update_user(conn, _with_login(user, now))
+            return await self._issue(conn, account, user, scope, ("password",))
+
+    async def rescope(self, principal: Principal, scope: ScopeRequest) -> IssuedToken:
+        """A new token for the caller of a token request with ``methods: ["token"]``."""
+        async with self._db.read() as conn:
+            account, user = await self._identity(conn, principal.account_id, principal.user_id)
+            return await self._issue(conn, account, user, scope, ("token",))
+
+    async def _issue(
+        self, conn: Conn, account: Account, user: User, scope: ScopeRequest, methods: tuple[str, ...]
+    ) -> IssuedToken:
+        project = None
+        if scope.project_id or scope.project_name:
+            projects = await self._store.projects(conn, account.id, scope.project_name)
+            project = next((p for p in projects if scope.project_id in (None, p.id)), None)
+            if project is None:
+                raise errors.NotFound("The project to scope to does not exist in this account.")
+        now = self._clock.now()
+        # Whole seconds: the token stores seconds, and must not predate a password change made now.
+        issued = now.replace(microsecond=0) + timedelta(seconds=1) if now.microsecond else now
+        claims = TokenClaims(
+            user.id,
+            account.id,
+            project.id if project else None,
+            methods,
+            issued,
+            issued + self._token_lifetime,
+        )
+        return IssuedToken(self._keyring.seal_token(claims), claims, user, account, project)
+
+    async def principal_from_token(self, token: str) -> Principal:
+        claims = self._keyring.open_token(token)
+        if claims.expires_at <= self._clock.now():
+            raise errors.InvalidToken("The token has expired.")
+        async with self._db.read() as conn:
+            account, user = await self._identity(conn, claims.account_id, claims.user_id)
+        if claims.issued_at < user.tokens_valid_after.replace(microsecond=0):
+            raise errors.InvalidToken("The token was revoked by a password change.")
+        return _principal(account, user, AuthMethod.TOKEN, claims.project_id)
+
+    async def token_details(self, token: str) -> IssuedToken:
+        """Validate a token for ``GET /v3/auth/tokens``."""
+        principal = await self.principal_from_token(token)
+        claims = self._keyring.open_token(token)
+        async with self._db.read() as conn:
+            account, user = await self._identity(conn, principal.account_id, principal.user_id)
+            project = (
+                await self._store.project(conn, account.id, claims.project_id) if claims.project_id else None
+            )
+        return IssuedToken(token, claims, user, account, project)
+
+    # --- signatures ---------------------------------------------------------------------------
+    async def principal_from_signature(
+        self, view: HttpRequestView, project_id: str | None
+    ) -> Principal | None:
+        """The signer of ``view``, or None when it carries no signature at all."""
+        claim = parse_claim(view)
+        if claim is None:
+            return None
+        now = self._clock.now()
+        if claim.security_token:
+            temporary = self._keyring.open_temporary_key(claim.security_token)
+            if temporary.access_key != claim.access_key:
+                raise errors.InvalidAccessKey("The access key does not match the security token.")
+            if temporary.expires_at <= now:
+                raise errors.InvalidToken("The temporary access key has expired.")
+            verify(view, claim, temporary.secret_key, now, self._max_skew)
+            self._guard_replay(view, claim, now)
+            async with self._db.read() as conn:
+                account = await self._store.account(conn, temporary.account_id)
+                if temporary.agency_id is None:
+                    account, user = await self._identity(conn, temporary.account_id, temporary.user_id)
+                    return _principal(account, user, AuthMethod.TEMPORARY_KEY, project_id)
+                agency = await self._store.agency(conn, temporary.account_id, temporary.agency_id)
+            if account is None or not account.enabled or agency is None:
+                raise errors.InvalidToken("The agency behind this temporary key is gone or disabled.")
+            return Principal(
+                account.id,
+                account.name,
+                temporary.user_id,
+                f"{agency.name}/{temporary.user_id[:8]}",
+                AuthMethod.TEMPORARY_KEY,
+                project_id,
+                account.is_operator,
+                agency.id,
+            )
+        async with self._db.read() as conn:
+            found = await self._store.credential(conn, claim.access_key)
+            if found is None or found[0].status is not KeyStatus.ACTIVE:
+                raise errors.InvalidAccessKey("The access key does not exist or is disabled.")
+            credential, secret = found
+            account, user = await self._identity(conn, credential.account_id, credential.user_id)
+        if user.access_mode == "console":
+            raise errors.AccessDenied("This user may only sign in to the console.")
+        verify(view, claim, self._keyring.decrypt(secret), now, self._max_skew)
+        self._guard_replay(view, claim, now)
+        await self._touch(credential.access_key, now)
+        return _principal(account, user, AuthMethod.ACCESS_KEY, project_id)
+
+    def _guard_replay(self, view: HttpRequestView, claim: SignatureClaim, now: datetime) -> None:
+        # Presigned URLs are meant to be used many times; reads are harmless to repeat.
+        if claim.scheme is Scheme.AWS_V4_QUERY or view.method.upper() in _SAFE_METHODS:
+            return
+        key = hashlib.sha256(f"{claim.access_key}:{claim.signature}".encode()).hexdigest()
+        if key in self._seen:
+            raise errors.SignatureDoesNotMatch("This signed request was already used (replay).")
+        if len(self._seen) > 100_000:
+            self._seen = {k: v for k, v in self._seen.items() if v > now}
+        self._seen[key] = claim.timestamp + self._max_skew
+
+    async def _touch(self, access_key: str, now: datetime) -> None:
+        last = self._last_touch.get(access_key)
+        if last is not None and now - last < timedelta(minutes=1):
+            return
+        self._last_touch[access_key] = now
+        async with self._db.transaction() as conn:
+            await self._store.touch_credential(conn, access_key, now)
+
+    # --- shared -------------------------------------------------------------------------------
+    async def _identity(self, conn: Conn, account_id: str, user_id: str) -> tuple[Account, User]:
+        account = await self._store.account(conn, account_id)
+        user = await self._store.user(conn, account_id, user_id)
+        if account is None or user is None:
+            raise errors.InvalidToken("The user behind this credential no longer exists.")
+        self._check_active(account, user)
+        return account, user
+
+    @staticmethod
+    def _check_active(account: Account, user: User) -> None:
+        if not account.enabled:
+            raise errors.AccountDisabled(f"Account {account.name!r} is disabled.")
+        if not user.enabled:
+            raise errors.AccessDenied(f"User {user.name!r} is disabled.")
+
+
+def _principal(account: Account, user: User, method: AuthMethod, project_id: str | None) -> Principal:
+    return Principal(account.id, account.name, user.id, user.name, method, project_id, account.is_operator)
+
+
+def _with_login(user: User, at: datetime) -> User:
+    from dataclasses import replace
+
+    return replace(user, last_login_at=at)
