@@ -6,6 +6,7 @@ import asyncio
 import fcntl
 import logging
 import os
+import signal
 import socket
 import sys
 from pathlib import Path
@@ -89,6 +90,10 @@ def serve(settings: Settings) -> int:
         _announce(region, sys.stdout)
         await server.serve(sockets=[sock])
 
+    # uvicorn shuts down gracefully on these, then re-raises the signal it caught;
+    # a stop that was asked for is a clean exit, so the re-raised signal is absorbed.
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, lambda _signum, _frame: None)
     try:
         asyncio.run(main())
     finally:

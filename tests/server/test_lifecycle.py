@@ -1,0 +1,79 @@
+"""``welkin up`` as a process: readiness, first-start credentials, one process per data dir, clean stop."""
+
+from __future__ import annotations
+
+import json
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import ROOT_AK, Welkin, start_welkin, stop_welkin
+
+
+def test_health_and_root_credentials_file(welkin: Welkin) -> None:
+    response = welkin.health()
+    assert response.status_code == 200
+    assert response.json()["region"] == "local-1"
+    assert response.headers["x-request-id"]
+    creds_file = welkin.data_dir / "root-credentials.json"
+    assert stat.S_IMODE(creds_file.stat().st_mode) == 0o600
+    assert json.loads(creds_file.read_text())["access_key"] == ROOT_AK
+    assert "Welkin ready: http://127.0.0.1:" in welkin.output.read_text()
+
+
+def test_second_server_on_same_data_dir_refuses(welkin: Welkin) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "welkin", "up", "--data-dir", str(welkin.data_dir), "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 3
+    assert "in use" in result.stderr
+    assert welkin.health().status_code == 200
+
+
+def test_sigterm_stops_cleanly_and_state_survives_restart(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = start_welkin(data)
+    token = httpx.post(
+        f"{first.url}/v3/auth/tokens",
+        json={
+            "auth": {
+                "identity": {
+                    "methods": ["password"],
+                    "password": {
+                        "user": {"name": "admin", "password": first.password, "domain": {"name": "admin"}}
+                    },
+                }
+            }
+        },
+    )
+    assert token.status_code == 201
+    assert stop_welkin(first) == 0
+    second = start_welkin(data)
+    try:
+        # The same account, the same key to seal tokens: the old token still works.
+        domains = httpx.get(
+            f"{second.url}/v3/auth/domains", headers={"X-Auth-Token": token.headers["X-Subject-Token"]}
+        )
+        assert domains.status_code == 200
+        assert "Created the operator's account" not in second.output.read_text()
+    finally:
+        assert stop_welkin(second) == 0
+
+
+def test_unknown_path_and_bad_json_are_clean_errors(welkin: Welkin) -> None:
+    missing = httpx.get(f"{welkin.url}/v3/nothing-here")
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == 404
+    garbage = httpx.post(
+        f"{welkin.url}/v3/auth/tokens", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert garbage.status_code == 400
+    assert garbage.json()["error"]["error_code"] == "MalformedBody"
+    huge = httpx.post(f"{welkin.url}/v3/auth/tokens", content=b"x" * (2 << 20))
+    assert huge.status_code == 413
