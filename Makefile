@@ -27,8 +27,8 @@ test-deps: deps
 	fi
 
 lint: test-deps
-	$(BIN)/ruff check welkin tests benchmarks
-	$(BIN)/ruff format --check welkin tests benchmarks
+	$(BIN)/ruff check welkin tests $(wildcard benchmarks)
+	$(BIN)/ruff format --check welkin tests $(wildcard benchmarks)
 	$(BIN)/mypy
 
 test: lint
