@@ -109,6 +109,10 @@ class Compat:
     def url(self) -> str:
         return self.server.url
 
+    def by_token(self, token: str) -> IamClient:
+        """A client that authenticates by X-Auth-Token (its AK/SK are never used)."""
+        return client(self.url, "unused", "unused", domain_id=self.domain_id, token=token)
+
     def client(self, ak: str, sk: str, **kw: Any) -> IamClient:
         return client(self.url, ak, sk, **kw)
 
