@@ -19,6 +19,12 @@ from huaweicloudsdkiam.v3 import (
     AuthScope,
     AuthScopeDomain,
     AuthScopeProject,
+    CreateCredentialOption,
+    CreatePermanentAccessKeyRequest,
+    CreatePermanentAccessKeyRequestBody,
+    CreateUserOption,
+    CreateUserRequest,
+    CreateUserRequestBody,
     IamClient,
     KeystoneCreateUserTokenByPasswordRequest,
     KeystoneCreateUserTokenByPasswordRequestBody,
@@ -119,6 +125,21 @@ class Compat:
     def operator(self, method: str, path: str, json: Any = None, token: str | None = None) -> httpx.Response:
         headers = {"X-Auth-Token": token or self.root_token}
         return httpx.request(method, f"{self.url}{path}", json=json, headers=headers, timeout=10)
+
+    def user_with_key(
+        self, iam: IamClient | None = None, domain_id: str | None = None
+    ) -> tuple[str, IamClient]:
+        """A new user (in root's account unless ``iam`` says otherwise) and a client signing as it."""
+        iam = iam or self.root
+        domain_id = domain_id or self.domain_id
+        option = CreateUserOption(name=unique("u"), domain_id=domain_id, password="Compat-pass-1234")
+        user = iam.create_user(CreateUserRequest(body=CreateUserRequestBody(user=option))).user
+        key = iam.create_permanent_access_key(
+            CreatePermanentAccessKeyRequest(
+                body=CreatePermanentAccessKeyRequestBody(credential=CreateCredentialOption(user_id=user.id))
+            )
+        ).credential
+        return str(user.id), self.client(key.access, key.secret, domain_id=domain_id)
 
     def tenant(self, name: str | None = None) -> Tenant:
         name = name or unique("acct")
