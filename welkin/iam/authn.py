@@ -97,9 +97,7 @@ class Authenticator:
             project = next((p for p in projects if scope.project_id in (None, p.id)), None)
             if project is None:
                 raise errors.NotFound("The project to scope to does not exist in this account.")
-        now = self._clock.now()
-        # Whole seconds: the token stores seconds, and must not predate a password change made now.
-        issued = now.replace(microsecond=0) + timedelta(seconds=1) if now.microsecond else now
+        issued = self._clock.now()
         claims = TokenClaims(
             user.id,
             account.id,
@@ -116,7 +114,7 @@ class Authenticator:
             raise errors.InvalidToken("The token has expired.")
         async with self._db.read() as conn:
             account, user = await self._identity(conn, claims.account_id, claims.user_id)
-        if claims.issued_at < user.tokens_valid_after.replace(microsecond=0):
+        if claims.issued_at < user.tokens_valid_after:
             raise errors.InvalidToken("The token was revoked by a password change.")
         return _principal(account, user, AuthMethod.TOKEN, claims.project_id)
 

@@ -14,7 +14,7 @@ import hmac
 import json
 import os
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -65,6 +65,18 @@ def _dt(value: object) -> datetime:
     return datetime.fromtimestamp(int(str(value)), UTC)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _ts_us(moment: datetime) -> int:
+    # Exact integer microseconds: a password change must revoke a token issued the same second.
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def _dt_us(value: object) -> datetime:
+    return _EPOCH + timedelta(microseconds=int(str(value)))
+
+
 class Keyring:
     def __init__(self, key: bytes) -> None:
         self._fernet = Fernet(key)
@@ -97,7 +109,7 @@ class Keyring:
                 "a": claims.account_id,
                 "p": claims.project_id,
                 "m": list(claims.methods),
-                "i": _ts(claims.issued_at),
+                "i": _ts_us(claims.issued_at),
                 "e": _ts(claims.expires_at),
             },
         )
@@ -111,7 +123,7 @@ class Keyring:
             account_id=str(raw["a"]),
             project_id=str(project) if project else None,
             methods=tuple(str(m) for m in methods) if isinstance(methods, list) else (),
-            issued_at=_dt(raw["i"]),
+            issued_at=_dt_us(raw["i"]),
             expires_at=_dt(raw["e"]),
         )
 
