@@ -23,3 +23,24 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
                 return
     await send({"type": "http.response.start", "status": 200, "headers": _HEADERS})
     await send({"type": "http.response.body", "body": _BODY})
+
+
+def main(port: int) -> None:
+    """Serve ``app`` exactly as ``welkin up`` serves Welkin: its socket, uvicorn settings and loop."""
+    import asyncio
+
+    import uvicorn
+
+    from welkin.cli.up import _bind
+
+    sock = _bind("127.0.0.1", port)
+    config = uvicorn.Config(
+        app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=10
+    )
+    asyncio.run(uvicorn.Server(config).serve(sockets=[sock]))
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(int(sys.argv[1]))

@@ -11,8 +11,9 @@ the floor of one HMAC-SHA256 plus one SHA-256 over inputs of the same size.
 Part 2, over HTTP: requests/s and latency of ``GET /v3/auth/domains`` (signed with the
 root AK/SK, then with X-Auth-Token) against a real ``welkin up`` subprocess, at
 concurrency 1 and 16, next to a hello-world ASGI app (benchmarks/hello_app.py) served by
-uvicorn with the same settings. Server and client are pinned to different cores when
-there are at least two. Every figure is the median over ``--repeat`` rounds.
+the same code as ``welkin up`` (socket, uvicorn settings, event loop). Server and client
+are pinned to different cores when there are at least two. Every figure is the median over
+``--repeat`` rounds.
 
 GET is exempt from the replay guard, so one signed request is re-sent for a whole round
 (and re-signed every round): the server does the full lookup and verification each time.
@@ -194,26 +195,13 @@ def start_welkin(workdir: Path, cpu: int | None, extra: list[str]) -> Server:
 
 
 def start_hello(workdir: Path, cpu: int | None) -> Server:
-    """The same uvicorn settings as ``welkin up``: auto loop and parser, no access log."""
+    """The hello-world on ``welkin up``'s own stack: its socket, uvicorn settings and event loop."""
     port = free_port()
     log = workdir / "hello.log"
-    args = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "hello_app:app",
-        "--app-dir",
-        str(Path(__file__).resolve().parent),
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-        "--lifespan",
-        "on",
-    ]
+    args = [sys.executable, str(Path(__file__).resolve().parent / "hello_app.py"), str(port)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with log.open("w") as out:
-        process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, preexec_fn=pin(cpu))
+        process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env, preexec_fn=pin(cpu))
     url = f"http://127.0.0.1:{port}"
     wait_ready(url, process, log)
     return Server(url, process)
