@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from welkin.cli import accounts, iam
+from welkin.cli.login import login_command
 from welkin.cli.up import serve
 from welkin.config import load_settings
 
@@ -16,6 +18,9 @@ app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
 )
+app.command("login")(login_command)
+app.add_typer(accounts.app, name="account")
+app.add_typer(iam.app, name="iam")
 
 
 @app.callback()
