@@ -134,15 +134,25 @@ class KeyService:
         return self._issue(principal.user_id, principal.account_id, principal.agency_id, seconds)
 
     async def assume(
-        self, principal: Principal, account_name: str, agency_name: str, seconds: int
+        self,
+        principal: Principal,
+        account_name: str | None,
+        agency_name: str,
+        seconds: int,
+        account_id: str | None = None,
     ) -> TemporaryKey:
-        """Temporary keys for an agency of ``account_name`` that trusts the caller's account."""
+        """Temporary keys for an agency of the account named (or with id ``account_id``)
+        that trusts the caller's account."""
         await self._permissions.authorize(principal, actions.IAM_ASSUME_AGENCY)
         async with self._db.read() as conn:
-            account = await self._store.account_by_name(conn, account_name)
+            if account_name is not None:
+                account = await self._store.account_by_name(conn, account_name)
+            else:
+                account = await self._store.account(conn, account_id or "")
             agencies = await self._store.agencies(conn, account.id, agency_name) if account else []
         if account is None or not account.enabled or not agencies:
-            raise errors.NotFound(f"Agency {agency_name!r} of account {account_name!r} does not exist.")
+            which = account_name if account_name is not None else account_id
+            raise errors.NotFound(f"Agency {agency_name!r} of account {which!r} does not exist.")
         agency = agencies[0]
         if agency.trust_domain_id != principal.account_id:
             raise errors.AccessDenied(

@@ -176,16 +176,14 @@ class KeyApi:
             role = identity.obj("assume_role")
             account_name = role.opt_str("domain_name", 64)
             account_id = role.opt_str("domain_id", 64)
-            if account_name is None and account_id is not None:
-                account_name = principal.account_name if account_id == principal.account_id else account_id
-            if account_name is None:
+            if account_name is None and account_id is None:
                 raise errors.InvalidArgument("assume_role needs domain_name or domain_id.")
             agency = role.str("agency_name", 64)
             seconds = role.opt_int("duration_seconds", 0, 1 << 31) or MIN_TEMPORARY_SECONDS
             role.ignore("session_user", "policy", "policy_ids", "source_identity")
             role.done()
             identity.done()
-            key = await self.ctx.iam.keys.assume(principal, account_name, agency, seconds)
+            key = await self.ctx.iam.keys.assume(principal, account_name, agency, seconds, account_id)
         else:
             raise errors.InvalidArgument('identity.methods must be ["token"] or ["assume_role"].')
         return JSONResponse(_temporary(key), status_code=201)
