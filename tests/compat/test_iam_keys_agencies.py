@@ -177,6 +177,20 @@ def test_agency_lifecycle(compat: Compat) -> None:
     assert status_of(lambda: compat.root.show_agency(ShowAgencyRequest(agency_id=agency_id))) == 404
 
 
+def test_agency_duration_in_days(compat: Compat) -> None:
+    # The SDK types duration as an object: "FOREVER", "ONEDAY", or a number of days.
+    trusted = compat.tenant()
+    agency_id = create_agency(compat, trusted, unique("agency"))
+    for days, expected in (("20", "20"), (30, "30")):
+        update = UpdateAgencyRequestBody(agency=UpdateAgencyOption(duration=days))
+        updated = compat.root.update_agency(UpdateAgencyRequest(agency_id=agency_id, body=update)).agency
+        assert str(updated.duration) == expected
+    bad = UpdateAgencyRequest(
+        agency_id=agency_id, body=UpdateAgencyRequestBody(agency=UpdateAgencyOption(duration=0))
+    )
+    assert status_of(lambda: compat.root.update_agency(bad)) == 400
+
+
 def test_agency_permissions_and_assume(compat: Compat) -> None:
     trusted = compat.tenant()
     name = unique("agency")
