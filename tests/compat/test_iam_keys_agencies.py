@@ -23,6 +23,7 @@ from huaweicloudsdkiam.v3 import (
     IdentityAssumerole,
     IdentityToken,
     KeystoneAssociateGroupWithDomainPermissionRequest,
+    KeystoneDeleteUserRequest,
     KeystoneListAuthDomainsRequest,
     KeystoneListGroupsRequest,
     KeystoneListPermissionsRequest,
@@ -263,3 +264,36 @@ def test_untrusted_account_cannot_assume(compat: Compat) -> None:
     )
     request = CreateTemporaryAccessKeyByAgencyRequest(body=body)
     assert status_of(lambda: stranger.iam.create_temporary_access_key_by_agency(request)) == 403
+
+
+def test_deleting_an_agency_or_user_revokes_their_keys(compat: Compat) -> None:
+    trusted = compat.tenant()
+    allow_assume(compat, trusted)
+    name = unique("agency")
+    agency_id = create_agency(compat, trusted, name)
+    compat.root.associate_agency_with_domain_permission(
+        AssociateAgencyWithDomainPermissionRequest(
+            domain_id=compat.domain_id, agency_id=agency_id, role_id=role_id(compat, "iam_readonly")
+        )
+    )
+    assume = IdentityAssumerole(agency_name=name, domain_name="admin", duration_seconds=900)
+    body = CreateTemporaryAccessKeyByAgencyRequestBody(
+        auth=AgencyAuth(identity=AgencyAuthIdentity(methods=["assume_role"], assume_role=assume))
+    )
+    credential = trusted.iam.create_temporary_access_key_by_agency(
+        CreateTemporaryAccessKeyByAgencyRequest(body=body)
+    ).credential
+    delegated = compat.client(
+        credential.access,
+        credential.secret,
+        security_token=credential.securitytoken,
+        domain_id=compat.domain_id,
+    )
+    assert delegated.keystone_list_users(KeystoneListUsersRequest()).users
+    compat.root.delete_agency(DeleteAgencyRequest(agency_id=agency_id))
+    assert status_of(lambda: delegated.keystone_list_users(KeystoneListUsersRequest())) == 401
+
+    user_id, iam = compat.user_with_key()
+    assert iam.keystone_list_auth_domains(KeystoneListAuthDomainsRequest()).domains
+    compat.root.keystone_delete_user(KeystoneDeleteUserRequest(user_id=user_id))
+    assert status_of(lambda: iam.keystone_list_auth_domains(KeystoneListAuthDomainsRequest())) == 401
