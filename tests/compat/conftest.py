@@ -141,6 +141,11 @@ class Compat:
         ).credential
         return str(user.id), self.client(key.access, key.secret, domain_id=domain_id)
 
+    def operator_raw(self, method: str, path: str, raw: bytes) -> httpx.Response:
+        """Send bytes the SDK would never produce (malformed JSON, unknown fields), by root's token."""
+        headers = {"X-Auth-Token": self.root_token, "Content-Type": "application/json"}
+        return httpx.request(method, f"{self.url}{path}", content=raw, headers=headers, timeout=10)
+
     def tenant(self, name: str | None = None) -> Tenant:
         name = name or unique("acct")
         resp = self.operator("POST", "/welkin/v1/accounts", {"account": {"name": name}})

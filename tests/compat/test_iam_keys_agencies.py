@@ -23,6 +23,7 @@ from huaweicloudsdkiam.v3 import (
     IdentityAssumerole,
     IdentityToken,
     KeystoneAssociateGroupWithDomainPermissionRequest,
+    KeystoneDeleteUserRequest,
     KeystoneListAuthDomainsRequest,
     KeystoneListGroupsRequest,
     KeystoneListPermissionsRequest,
@@ -177,6 +178,20 @@ def test_agency_lifecycle(compat: Compat) -> None:
     assert status_of(lambda: compat.root.show_agency(ShowAgencyRequest(agency_id=agency_id))) == 404
 
 
+def test_agency_duration_in_days(compat: Compat) -> None:
+    # The SDK types duration as an object: "FOREVER", "ONEDAY", or a number of days.
+    trusted = compat.tenant()
+    agency_id = create_agency(compat, trusted, unique("agency"))
+    for days, expected in (("20", "20"), (30, "30")):
+        update = UpdateAgencyRequestBody(agency=UpdateAgencyOption(duration=days))
+        updated = compat.root.update_agency(UpdateAgencyRequest(agency_id=agency_id, body=update)).agency
+        assert str(updated.duration) == expected
+    bad = UpdateAgencyRequest(
+        agency_id=agency_id, body=UpdateAgencyRequestBody(agency=UpdateAgencyOption(duration=0))
+    )
+    assert status_of(lambda: compat.root.update_agency(bad)) == 400
+
+
 def test_agency_permissions_and_assume(compat: Compat) -> None:
     trusted = compat.tenant()
     name = unique("agency")
@@ -249,3 +264,36 @@ def test_untrusted_account_cannot_assume(compat: Compat) -> None:
     )
     request = CreateTemporaryAccessKeyByAgencyRequest(body=body)
     assert status_of(lambda: stranger.iam.create_temporary_access_key_by_agency(request)) == 403
+
+
+def test_deleting_an_agency_or_user_revokes_their_keys(compat: Compat) -> None:
+    trusted = compat.tenant()
+    allow_assume(compat, trusted)
+    name = unique("agency")
+    agency_id = create_agency(compat, trusted, name)
+    compat.root.associate_agency_with_domain_permission(
+        AssociateAgencyWithDomainPermissionRequest(
+            domain_id=compat.domain_id, agency_id=agency_id, role_id=role_id(compat, "iam_readonly")
+        )
+    )
+    assume = IdentityAssumerole(agency_name=name, domain_name="admin", duration_seconds=900)
+    body = CreateTemporaryAccessKeyByAgencyRequestBody(
+        auth=AgencyAuth(identity=AgencyAuthIdentity(methods=["assume_role"], assume_role=assume))
+    )
+    credential = trusted.iam.create_temporary_access_key_by_agency(
+        CreateTemporaryAccessKeyByAgencyRequest(body=body)
+    ).credential
+    delegated = compat.client(
+        credential.access,
+        credential.secret,
+        security_token=credential.securitytoken,
+        domain_id=compat.domain_id,
+    )
+    assert delegated.keystone_list_users(KeystoneListUsersRequest()).users
+    compat.root.delete_agency(DeleteAgencyRequest(agency_id=agency_id))
+    assert status_of(lambda: delegated.keystone_list_users(KeystoneListUsersRequest())) == 401
+
+    user_id, iam = compat.user_with_key()
+    assert iam.keystone_list_auth_domains(KeystoneListAuthDomainsRequest()).domains
+    compat.root.keystone_delete_user(KeystoneDeleteUserRequest(user_id=user_id))
+    assert status_of(lambda: iam.keystone_list_auth_domains(KeystoneListAuthDomainsRequest())) == 401

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
 from huaweicloudsdkiam.v3 import (
     KeystoneCreateProjectOption,
     KeystoneCreateProjectRequest,
     KeystoneCreateProjectRequestBody,
+    KeystoneCreateScopedTokenRequest,
+    KeystoneCreateScopedTokenRequestBody,
     KeystoneListAuthDomainsRequest,
     KeystoneListAuthProjectsRequest,
     KeystoneListProjectsRequest,
@@ -13,10 +18,17 @@ from huaweicloudsdkiam.v3 import (
     KeystoneShowProjectRequest,
     KeystoneShowRegionRequest,
     KeystoneValidateTokenRequest,
+    ScopedToken,
+    ScopedTokenAuth,
+    ScopedTokenIdentity,
+    ScopeProjectOption,
+    TokenSocpeOption,
 )
 
 from tests.compat.conftest import Compat, password_token, status_of
 from tests.conftest import ROOT_AK, ROOT_PASSWORD, ROOT_SK
+from welkin.iam.keyring import Keyring, load_or_create_key
+from welkin.iam.models import TokenClaims
 
 
 def test_domain_scoped_password_token(compat: Compat) -> None:
@@ -123,3 +135,45 @@ def test_projects(compat: Compat) -> None:
     token, resp = password_token(compat.root, "admin", "admin", ROOT_PASSWORD, project=name)
     assert token
     assert resp.token.project.id == created.id
+
+
+def test_expired_token_is_401(compat: Compat) -> None:
+    # Seal a well-formed token that expired an hour ago, with the server's own key.
+    keyring = Keyring(load_or_create_key(compat.server.data_dir / "secret.key"))
+    validated = compat.root.keystone_validate_token(
+        KeystoneValidateTokenRequest(x_subject_token=compat.root_token)
+    )
+    now = datetime.now(UTC)
+    claims = TokenClaims(
+        validated.token.user.id,
+        compat.domain_id,
+        None,
+        ("password",),
+        now - timedelta(hours=2),
+        now - timedelta(hours=1),
+    )
+    expired = keyring.seal_token(claims)
+    client = compat.by_token(expired)
+    assert status_of(lambda: client.keystone_list_auth_domains(KeystoneListAuthDomainsRequest())) == 401
+    # The same claims, still valid, are accepted: the 401 was for the expiry alone.
+    fresh = keyring.seal_token(
+        replace(claims, issued_at=now - timedelta(seconds=1), expires_at=now + timedelta(hours=1))
+    )
+    domains = compat.by_token(fresh).keystone_list_auth_domains(KeystoneListAuthDomainsRequest()).domains
+    assert domains[0].id == compat.domain_id
+
+
+def test_rescope_token_to_a_project(compat: Compat) -> None:
+    project = compat.root.keystone_list_projects(KeystoneListProjectsRequest()).projects[0]
+    body = KeystoneCreateScopedTokenRequestBody(
+        auth=ScopedTokenAuth(
+            identity=ScopedTokenIdentity(methods=["token"], token=ScopedToken(id=compat.root_token)),
+            scope=TokenSocpeOption(project=ScopeProjectOption(id=project.id)),
+        )
+    )
+    resp = compat.by_token(compat.root_token).keystone_create_scoped_token(
+        KeystoneCreateScopedTokenRequest(body=body)
+    )
+    assert resp.x_subject_token
+    assert resp.x_subject_token != compat.root_token
+    assert resp.token.project.id == project.id

@@ -32,6 +32,10 @@ class Body:
             raise errors.InvalidArgument(f"{self._where}.{key} is required.")
         return value
 
+    def peek(self, key: builtins.str) -> Any:
+        """The raw value, to choose a getter for a field of more than one JSON type."""
+        return self._data.get(key)
+
     def has(self, key: builtins.str) -> bool:
         return key in self._data
 

@@ -108,6 +108,10 @@ class AuditMiddleware:
 
         try:
             await self.app(scope, receive, capture)
+        except errors.WelkinError as exc:
+            # The error boundary outside turns this into the response; record its status, not 500.
+            status = exc.status
+            raise
         finally:
             principal: Principal | None = scope.get("state", {}).get("principal")
             if principal is not None:

@@ -7,6 +7,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from welkin.core import errors
+from welkin.core.body import Body
 from welkin.iam import actions
 from welkin.iam.api import render
 from welkin.iam.api.context import ApiContext
@@ -24,6 +25,14 @@ def _status(value: str | None) -> KeyStatus | None:
         return KeyStatus(value)
     except ValueError:
         raise errors.InvalidArgument("credential.status must be active or inactive.") from None
+
+
+def _duration(body: Body) -> str | None:
+    """``duration``: FOREVER, ONEDAY or days; the SDK types it as an object, so days may be a number."""
+    if isinstance(body.peek("duration"), int):
+        days = body.opt_int("duration", 1, 365)
+        return None if days is None else str(days)
+    return body.opt_str("duration", 16)
 
 
 def _temporary(key: TemporaryKey) -> dict[str, object]:
@@ -204,7 +213,7 @@ class KeyApi:
             body.str("name", 64),
             trust,
             body.opt_str("description", 255) or "",
-            body.opt_str("duration", 16) or "FOREVER",
+            _duration(body) or "FOREVER",
         )
         body.done()
         return JSONResponse({"agency": render.agency(agency)}, status_code=201)
@@ -234,7 +243,7 @@ class KeyApi:
             request.path_params["agency_id"],
             body.opt_str("trust_domain_name", 64),
             body.opt_str("description", 255),
-            body.opt_str("duration", 16),
+            _duration(body),
         )
         body.done()
         return JSONResponse({"agency": render.agency(agency)})
