@@ -157,7 +157,7 @@ def test_expired_token_is_401(compat: Compat) -> None:
     assert status_of(lambda: client.keystone_list_auth_domains(KeystoneListAuthDomainsRequest())) == 401
     # The same claims, still valid, are accepted: the 401 was for the expiry alone.
     fresh = keyring.seal_token(
-        replace(claims, issued_at=now - timedelta(seconds=1), expires_at=now + timedelta(hours=1))
+        replace(claims, issued_at=datetime.now(UTC), expires_at=now + timedelta(hours=1))
     )
     domains = compat.by_token(fresh).keystone_list_auth_domains(KeystoneListAuthDomainsRequest()).domains
     assert domains[0].id == compat.domain_id
