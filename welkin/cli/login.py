@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from welkin.cli.client import Client, Credentials
+from welkin.cli.client import ApiError, Client, Credentials
 from welkin.cli.config import DEFAULT_ENDPOINT, Profile, find_profile, save_profile
 from welkin.cli.output import Format, OutputOpt, ProfileOpt, emit_object, handled
 from welkin.cli.session import read_secret
@@ -40,10 +40,15 @@ def _key_login(endpoint: str, access_key: str, secret_key: str) -> Profile:
     with Client(endpoint, Credentials(access_key=access_key, secret_key=secret_key)) as client:
         domain = client.get("/v3/auth/domains")["domains"][0]
         key = client.get(f"/v3.0/OS-CREDENTIAL/credentials/{access_key}")["credential"]
+        try:
+            user = str(client.get(f"/v3/users/{key['user_id']}")["user"]["name"])
+        except ApiError:
+            user = ""  # a key without the right to read users still logs in
     return Profile(
         endpoint=endpoint,
         account=domain["name"],
         account_id=domain["id"],
+        user=user,
         user_id=key["user_id"],
         access_key=access_key,
         secret_key=secret_key,
