@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from welkin.cli.client import Client, Credentials
+from welkin.cli.client import ApiError, Client, Credentials
 from welkin.cli.config import DEFAULT_ENDPOINT, Profile, find_profile, save_profile
 from welkin.cli.output import Format, OutputOpt, ProfileOpt, emit_object, handled
 from welkin.cli.session import read_secret
@@ -39,12 +39,22 @@ def _password_login(endpoint: str, account: str, user: str, password: str) -> Pr
 def _key_login(endpoint: str, access_key: str, secret_key: str) -> Profile:
     with Client(endpoint, Credentials(access_key=access_key, secret_key=secret_key)) as client:
         domain = client.get("/v3/auth/domains")["domains"][0]
-        key = client.get(f"/v3.0/OS-CREDENTIAL/credentials/{access_key}")["credential"]
+        # Best effort: a key without IAM read rights still logs in (GET /v3/auth/domains
+        # proved it is valid); the user is then looked up when a command needs it.
+        user_id = user = ""
+        try:
+            key = client.get(f"/v3.0/OS-CREDENTIAL/credentials/{access_key}")["credential"]
+            user_id = str(key["user_id"])
+            user = str(client.get(f"/v3/users/{user_id}")["user"]["name"])
+        except ApiError as exc:
+            if exc.status == 0 or exc.status >= 500:
+                raise
     return Profile(
         endpoint=endpoint,
         account=domain["name"],
         account_id=domain["id"],
-        user_id=key["user_id"],
+        user=user,
+        user_id=user_id,
         access_key=access_key,
         secret_key=secret_key,
     )
