@@ -53,9 +53,17 @@ class Settings:
 _FIELD_TYPES = {f.name: f.type for f in fields(Settings)}
 
 
+class SettingsError(ValueError):
+    """A setting that cannot be used; the message names it and where it came from."""
+
+
 def _coerce(name: str, raw: object) -> object:
     kind = _FIELD_TYPES[name]
     if kind == "int":
+        if not str(raw).strip().isdigit():
+            raise SettingsError(
+                f"{name} must be a whole number, not {raw!r} (WELKIN_{name.upper()} or welkin.toml)."
+            )
         return int(str(raw))
     if kind == "Path":
         return Path(str(raw))
@@ -77,11 +85,14 @@ def load_settings(overrides: dict[str, object] | None = None) -> Settings:
     data_dir = Path(str(given.get("data_dir") or env.get("data_dir") or Settings.data_dir))
     toml_path = data_dir / "welkin.toml"
     if toml_path.is_file():
-        with toml_path.open("rb") as fh:
-            file_values = tomllib.load(fh)
+        try:
+            with toml_path.open("rb") as fh:
+                file_values = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{toml_path} is not valid TOML: {exc}") from None
         unknown = set(file_values) - set(_FIELD_TYPES)
         if unknown:
-            raise ValueError(f"{toml_path}: unknown settings {', '.join(sorted(unknown))}")
+            raise SettingsError(f"{toml_path}: unknown settings {', '.join(sorted(unknown))}")
         values.update(file_values)
     values.update(env)
     values.update(given)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
 import subprocess
 import sys
@@ -77,3 +78,27 @@ def test_unknown_path_and_bad_json_are_clean_errors(welkin: Welkin) -> None:
     assert garbage.json()["error"]["error_code"] == "MalformedBody"
     huge = httpx.post(f"{welkin.url}/v3/auth/tokens", content=b"x" * (2 << 20))
     assert huge.status_code == 413
+
+
+def test_wrong_method_is_405_in_the_protocols_format(welkin: Welkin) -> None:
+    keystone = httpx.patch(f"{welkin.url}/v3/regions")
+    assert keystone.status_code == 405
+    assert keystone.json()["error"]["error_code"] == "MethodNotAllowed"
+    assert "GET" in keystone.headers["allow"]
+    huawei = httpx.patch(f"{welkin.url}/v3.0/OS-CREDENTIAL/credentials")
+    assert huawei.status_code == 405
+    assert huawei.json()["error_code"] == "MethodNotAllowed"
+    assert huawei.headers["x-request-id"] == huawei.json()["request_id"]
+
+
+def test_bad_setting_is_refused_with_its_name(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "welkin", "up", "--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "WELKIN_PORT": "eighty"},
+    )
+    assert result.returncode == 2
+    assert "port must be a whole number" in result.stderr
+    assert "Traceback" not in result.stderr

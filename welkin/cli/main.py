@@ -10,7 +10,7 @@ import typer
 from welkin.cli import accounts, iam
 from welkin.cli.login import login_command
 from welkin.cli.up import serve
-from welkin.config import load_settings
+from welkin.config import SettingsError, load_settings
 
 app = typer.Typer(
     name="welkin",
@@ -48,9 +48,13 @@ def up(
       3. welkin up --database-url postgresql://welkin@db.example/welkin
 
     \b
-    Exit codes: 0 stopped cleanly; 3 data directory in use; 4 cannot listen.
+    Exit codes: 0 stopped cleanly; 2 bad settings; 3 data directory in use; 4 cannot listen.
     """
-    settings = load_settings(
-        {"data_dir": data_dir, "host": host, "port": port, "region": region, "database_url": database_url}
-    )
+    try:
+        settings = load_settings(
+            {"data_dir": data_dir, "host": host, "port": port, "region": region, "database_url": database_url}
+        )
+    except SettingsError as exc:
+        typer.echo(f"welkin up: {exc}", err=True)
+        raise typer.Exit(2) from None
     raise typer.Exit(serve(settings))

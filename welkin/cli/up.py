@@ -19,7 +19,7 @@ from welkin.server import Region
 
 
 class DataDirInUse(Exception):
-    pass
+    """Another ``welkin up`` holds the data directory."""
 
 
 def lock_data_dir(data_dir: Path) -> IO[str]:

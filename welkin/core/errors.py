@@ -11,6 +11,7 @@ traceback and answers 500 with a request id only.
     │   ├── MalformedBody            body is not valid JSON/XML or has the wrong shape
     │   ├── InvalidArgument          a field or parameter has a bad value
     │   ├── InvalidPolicy            a policy document does not parse or validate
+    │   ├── MethodNotAllowed (405)   the path exists, the HTTP method does not
     │   ├── ContentHashMismatch      body differs from its declared SHA-256
     │   └── RequestTooLarge (413)
     ├── Unauthenticated (401)
@@ -66,6 +67,11 @@ class ContentHashMismatch(BadRequest):
     """The body's SHA-256 differs from the one the (correctly signed) request declared."""
 
     code = "XAmzContentSHA256Mismatch"
+
+
+class MethodNotAllowed(BadRequest):
+    code = "MethodNotAllowed"
+    status = 405
 
 
 class RequestTooLarge(BadRequest):

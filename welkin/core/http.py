@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -78,6 +79,9 @@ class ErrorBoundary:
             await self.app(scope, receive, send)
             return
         started = False
+        # Inside an "app", Starlette's routes raise HTTPException for a wrong method
+        # instead of answering in plain text, so the protocol's format can be used.
+        scope.setdefault("app", self.app)
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
@@ -90,6 +94,16 @@ class ErrorBoundary:
             if started:
                 raise
             await self.render(error, request_id(scope))(scope, receive, send)
+        except HTTPException as exc:
+            if started or exc.status_code != 405:
+                raise
+            allowed = next((v for k, v in (exc.headers or {}).items() if k.lower() == "allow"), "")
+            refusal = errors.MethodNotAllowed(
+                f"{scope['method']} is not allowed on {scope['path']}; use {allowed}."
+            )
+            response = self.render(refusal, request_id(scope))
+            response.headers["Allow"] = allowed
+            await response(scope, receive, send)
 
 
 async def read_body(request: Request, limit: int) -> bytes:

@@ -9,7 +9,7 @@ within the clock-skew window for requests that change something (replay guard).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from welkin.core import errors
@@ -79,7 +79,7 @@ class Authenticator:
                 raise errors.AccessDenied("This user may only use access keys.")
             self._check_active(account, user)
             now = self._clock.now()
-            await self._store.update_user(conn, _with_login(user, now))
+            await self._store.update_user(conn, replace(user, last_login_at=now))
             return await self._issue(conn, account, user, scope, ("password",))
 
     async def rescope(self, principal: Principal, scope: ScopeRequest) -> IssuedToken:
@@ -215,9 +215,3 @@ class Authenticator:
 
 def _principal(account: Account, user: User, method: AuthMethod, project_id: str | None) -> Principal:
     return Principal(account.id, account.name, user.id, user.name, method, project_id, account.is_operator)
-
-
-def _with_login(user: User, at: datetime) -> User:
-    from dataclasses import replace
-
-    return replace(user, last_login_at=at)

@@ -27,16 +27,23 @@ _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 1 << 14, 8, 1
 
 def load_or_create_key(path: Path) -> bytes:
     """The data directory's key, created (mode 0600) on first use."""
-    try:
+    if path.exists():
         return path.read_bytes().strip()
-    except FileNotFoundError:
-        pass
+    # Written whole under a temporary name, then renamed: a crash leaves no key or the
+    # whole key, never an empty file that would stop the next start.
     key = Fernet.generate_key()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    staging = path.with_name(f".{path.name}.tmp")
+    fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(key)
         fh.flush()
         os.fsync(fh.fileno())
+    os.replace(staging, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
     return key
 
 

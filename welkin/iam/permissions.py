@@ -8,7 +8,6 @@ sees the first two plus that project's. Explicit Deny wins, then Allow, else den
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import replace
 
@@ -117,8 +116,6 @@ class PermissionService:
     ) -> Role:
         await self.authorize(principal, actions.IAM_CREATE_ROLE)
         parse_policy(policy)
-        if len(json.dumps(policy, separators=(",", ":"))) > 6144:
-            raise errors.InvalidPolicy("A custom policy may be at most 6144 characters long.")
         now = self._clock.now()
         role = Role(
             id=new_id(),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import stat
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
@@ -48,3 +50,12 @@ def test_secrets_encrypt_round_trip() -> None:
     sealed = ring.encrypt("secret-key")
     assert sealed != "secret-key"
     assert ring.decrypt(sealed) == "secret-key"
+
+
+def test_data_dir_key_is_created_whole_private_and_reused(tmp_path: Path) -> None:
+    path = tmp_path / "secret.key"
+    key = keyring.load_or_create_key(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert keyring.load_or_create_key(path) == key
+    assert [p.name for p in tmp_path.iterdir()] == ["secret.key"]
+    Keyring(key)  # a usable Fernet key
