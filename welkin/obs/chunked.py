@@ -54,6 +54,9 @@ class ChunkedMode(enum.Enum):
 class AwsChunkedDecoder:
     """Decodes one aws-chunked body; ``decode`` may be iterated once.
 
+    The trailing checksum and length can only be judged at the end, after every byte has
+    been yielded: the caller must discard what it stored when ``decode`` raises.
+
     ``decoded_length`` is ``x-amz-decoded-content-length`` when sent, ``trailer`` the checksum
     ``x-amz-trailer`` declares, ``signature`` what verifying the request's seed signature gave
     (required by the signed modes).
