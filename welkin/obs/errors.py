@@ -10,6 +10,8 @@ from welkin.core import errors
 
 
 class BadDigest(errors.BadRequest):
+    """The body does not match the Content-MD5 or x-amz-checksum-* the client declared."""
+
     code = "BadDigest"
 
 
@@ -33,8 +35,30 @@ class EntityTooSmall(errors.BadRequest):
     code = "EntityTooSmall"
 
 
+class IncompleteBody(errors.BadRequest):
+    """The body ended before the length it declared, or before its chunked framing ended."""
+
+    code = "IncompleteBody"
+
+
 class InvalidBucketName(errors.BadRequest):
     code = "InvalidBucketName"
+
+
+class InvalidChunkSizeError(errors.BadRequest):
+    """An aws-chunked chunk declares a size this server will not hold in memory."""
+
+    code = "InvalidChunkSizeError"
+
+
+class InvalidDigest(errors.BadRequest):
+    """A Content-MD5 value that is not the base64 of 16 bytes."""
+
+    code = "InvalidDigest"
+
+
+class InvalidLocationConstraint(errors.BadRequest):
+    code = "InvalidLocationConstraint"
 
 
 class InvalidPart(errors.BadRequest):
@@ -50,8 +74,14 @@ class InvalidRange(errors.WelkinError):
     status = 416
 
 
-class InvalidRequest(errors.BadRequest):
+class InvalidRequest(errors.InvalidArgument):
+    """A request S3 refuses as a whole: malformed chunk framing, a bad checksum value, ..."""
+
     code = "InvalidRequest"
+
+
+class InvalidTag(errors.BadRequest):
+    code = "InvalidTag"
 
 
 class KeyTooLongError(errors.BadRequest):
@@ -60,6 +90,10 @@ class KeyTooLongError(errors.BadRequest):
 
 class MalformedXML(errors.MalformedBody):
     code = "MalformedXML"
+
+
+class MetadataTooLarge(errors.BadRequest):
+    code = "MetadataTooLarge"
 
 
 class MissingContentLength(errors.WelkinError):
@@ -98,24 +132,3 @@ class NotModified(errors.WelkinError):
 class PreconditionFailed(errors.WelkinError):
     code = "PreconditionFailed"
     status = 412
-
-
-class InvalidLocationConstraint(errors.BadRequest):
-    code = "InvalidLocationConstraint"
-
-
-class IncompleteBody(errors.BadRequest):
-    code = "IncompleteBody"
-
-
-class InvalidTag(errors.BadRequest):
-    code = "InvalidTag"
-
-
-class MetadataTooLarge(errors.BadRequest):
-    code = "MetadataTooLarge"
-
-
-class InvalidDigest(errors.BadRequest):
-    code = "InvalidDigest"
-
