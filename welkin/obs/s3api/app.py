@@ -114,11 +114,13 @@ class S3Api:
         view = request_view(request, None)
         target = "object" if key else "bucket" if bucket_name else "service"
         operation, handler = self._routes.find(request.method, target, query, request.headers)
-        requester = await self._iam.authn.principal_from_signature(view, None)
+        signed = await self._iam.authn.check_signature(view, None)
+        requester = signed.principal if signed is not None else None
         s3 = S3Request(request, bucket_name, key, requester, operation, query)
         if bucket_name and operation not in ("CreateBucket", "PostObject", "PreflightCors"):
             s3.bucket = await self._buckets.get(bucket_name)
         if operation not in ("PreflightCors", "PostObject"):
             await self._authorizer.authorize(s3)
-        s3.body_stream = prepare_body(s3, view)
+        body = prepare_body(request, s3.headers, signed.signature if signed is not None else None)
+        s3.body_stream, s3.trailer_checksum = body.stream, body.trailer_checksum
         return await handler(s3)
