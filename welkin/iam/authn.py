@@ -18,7 +18,7 @@ from welkin.core.db import Database
 from welkin.iam import keyring as passwords
 from welkin.iam.keyring import Keyring
 from welkin.iam.models import Account, AuthMethod, KeyStatus, Principal, Project, TokenClaims, User
-from welkin.iam.signatures import HttpRequestView, Scheme, SignatureClaim, parse_claim, verify
+from welkin.iam.signatures import HttpRequestView, SignatureClaim, parse_claim, verify
 from welkin.iam.store import Conn, IamStore
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -179,7 +179,7 @@ class Authenticator:
 
     def _guard_replay(self, view: HttpRequestView, claim: SignatureClaim, now: datetime) -> None:
         # Presigned URLs are meant to be used many times; reads are harmless to repeat.
-        if claim.scheme is Scheme.AWS_V4_QUERY or view.method.upper() in _SAFE_METHODS:
+        if claim.scheme.presigned or view.method.upper() in _SAFE_METHODS:
             return
         key = hashlib.sha256(f"{claim.access_key}:{claim.signature}".encode()).hexdigest()
         if key in self._seen:
