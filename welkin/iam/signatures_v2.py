@@ -120,10 +120,18 @@ def verify_v2(request: HttpRequestView, claim: SignatureClaim, secret_key: str) 
         date = str(int(claim.timestamp.timestamp()))
     else:
         date = "" if headers.get(prefix + "date") else headers.get("date", "").strip()
-    readings = [_string_to_sign(request, headers, pairs, prefix, date, query_as_headers=False)]
     moved = (unquote_plus(k).lower() for k, _ in pairs)
-    if claim.scheme is Scheme.AWS_V2_QUERY and any(n.startswith(prefix) or n in _STANDARD for n in moved):
-        readings.append(_string_to_sign(request, headers, pairs, prefix, date, query_as_headers=True))
+    both = claim.scheme is Scheme.AWS_V2_QUERY and any(n.startswith(prefix) or n in _STANDARD for n in moved)
+    path = as_utf8_text(request.raw_path) or "/"
+    if request.virtual_bucket:
+        path = f"/{request.virtual_bucket}{path}"
+    # A path-style bucket request is sent as /bucket; the OBS SDK signs that, botocore /bucket/.
+    paths = [path, path + "/"] if path.count("/") == 1 and len(path) > 1 else [path]
+    readings = [
+        _string_to_sign(request.method, headers, pairs, prefix, date, resource_path, query_as_headers)
+        for resource_path in paths
+        for query_as_headers in ((False, True) if both else (False,))
+    ]
     key = secret_key.encode()
     for string_to_sign in readings:
         digest = hmac.new(key, string_to_sign.encode(), hashlib.sha1).digest()
@@ -165,11 +173,12 @@ def _header_time(value: str) -> datetime:
 
 
 def _string_to_sign(
-    request: HttpRequestView,
+    method: str,
     headers: Mapping[str, str],
     pairs: list[tuple[str, str | None]],
     prefix: str,
     date: str,
+    path: str,
     query_as_headers: bool,
 ) -> str:
     """botocore's presigned reading (``query_as_headers``) or everyone else's."""
@@ -185,9 +194,9 @@ def _string_to_sign(
                 signed[name.lower()] = unquote(value or "")
         elif name.lower() in _SUB_RESOURCES or name.lower().startswith(prefix):
             sub_resources.append((name, None if value is None else unquote(value)))
-    lines = [request.method.upper(), standard["content-md5"].strip(), standard["content-type"].strip(), date]
+    lines = [method.upper(), standard["content-md5"].strip(), standard["content-type"].strip(), date]
     lines += [f"{name}:{as_utf8_text(signed[name]).strip()}" for name in sorted(signed)]
-    return "\n".join(lines) + "\n" + _resource(request, sub_resources)
+    return "\n".join(lines) + "\n" + path + _sub_resource_query(sub_resources)
 
 
 def _query_items(raw_query: str) -> list[tuple[str, str | None]]:
@@ -200,12 +209,9 @@ def _query_items(raw_query: str) -> list[tuple[str, str | None]]:
     return items
 
 
-def _resource(request: HttpRequestView, sub_resources: list[tuple[str, str | None]]) -> str:
-    path = as_utf8_text(request.raw_path) or "/"
-    if request.virtual_bucket:
-        path = f"/{request.virtual_bucket}{path}"
+def _sub_resource_query(sub_resources: list[tuple[str, str | None]]) -> str:
     items = [
         quote(name, safe="/") if value is None else f"{quote(name, safe='/')}={value}"
         for name, value in sorted(sub_resources, key=lambda item: item[0])
     ]
-    return path + ("?" + "&".join(items) if items else "")
+    return "?" + "&".join(items) if items else ""
