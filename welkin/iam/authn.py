@@ -20,7 +20,6 @@ from welkin.iam.keyring import Keyring
 from welkin.iam.models import Account, AuthMethod, KeyStatus, Principal, Project, TokenClaims, User
 from welkin.iam.signatures import (
     HttpRequestView,
-    Scheme,
     SignatureClaim,
     VerifiedSignature,
     parse_claim,
@@ -200,7 +199,8 @@ class Authenticator:
         # Presigned URLs are meant to be used many times; reads are harmless to repeat.
         # Object storage, like S3, takes no replay guard: its clients retry writes with
         # the same signature, and a repeated PUT stores the same bytes again.
-        if claim.scheme is Scheme.AWS_V4_QUERY or view.method.upper() in _SAFE_METHODS or claim.service == "s3":
+        s3 = claim.service == "s3" or claim.scheme.hmac_sha1
+        if claim.scheme.presigned or s3 or view.method.upper() in _SAFE_METHODS:
             return
         key = hashlib.sha256(f"{claim.access_key}:{claim.signature}".encode()).hexdigest()
         if key in self._seen:
