@@ -51,7 +51,8 @@ def test_a_full_document_parses() -> None:
     assert public.principals[0].kind is PrincipalKind.ANYONE
     assert team.effect is Effect.DENY
     assert team.principals_negated
-    assert team.actions.negated and team.resources.negated
+    assert team.actions.negated
+    assert team.resources.negated
     assert [p.kind for p in team.principals] == [PrincipalKind.ACCOUNT, PrincipalKind.USER_ID]
     assert team.conditions[0].values == ("10.0.0.0/8",)
 

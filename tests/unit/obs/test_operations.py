@@ -8,16 +8,52 @@ from welkin.obs.acl import Permission
 from welkin.obs.operations import OPERATIONS, Level, iam_action, policy_action
 
 SERVED = {
-    "ListBuckets", "CreateBucket", "DeleteBucket", "HeadBucket", "GetBucketLocation", "ListObjects",
-    "ListObjectsV2", "ListObjectVersions", "GetBucketVersioning", "PutBucketVersioning", "GetBucketTagging",
-    "PutBucketTagging", "DeleteBucketTagging", "GetBucketCors", "PutBucketCors", "DeleteBucketCors",
-    "GetBucketPolicy", "PutBucketPolicy", "DeleteBucketPolicy", "GetBucketAcl", "PutBucketAcl",
-    "GetBucketLifecycleConfiguration", "PutBucketLifecycleConfiguration", "DeleteBucketLifecycle",
-    "GetBucketNotificationConfiguration", "PutBucketNotificationConfiguration", "ListMultipartUploads",
-    "PutObject", "GetObject", "HeadObject", "DeleteObject", "DeleteObjects", "CopyObject", "GetObjectTagging",
-    "PutObjectTagging", "DeleteObjectTagging", "GetObjectAcl", "PutObjectAcl", "CreateMultipartUpload",
-    "UploadPart", "UploadPartCopy", "CompleteMultipartUpload", "AbortMultipartUpload", "ListParts", "PostObject",
-}  # fmt: skip
+    "ListBuckets",
+    "CreateBucket",
+    "DeleteBucket",
+    "HeadBucket",
+    "GetBucketLocation",
+    "ListObjects",
+    "ListObjectsV2",
+    "ListObjectVersions",
+    "GetBucketVersioning",
+    "PutBucketVersioning",
+    "GetBucketTagging",
+    "PutBucketTagging",
+    "DeleteBucketTagging",
+    "GetBucketCors",
+    "PutBucketCors",
+    "DeleteBucketCors",
+    "GetBucketPolicy",
+    "PutBucketPolicy",
+    "DeleteBucketPolicy",
+    "GetBucketAcl",
+    "PutBucketAcl",
+    "GetBucketLifecycleConfiguration",
+    "PutBucketLifecycleConfiguration",
+    "DeleteBucketLifecycle",
+    "GetBucketNotificationConfiguration",
+    "PutBucketNotificationConfiguration",
+    "ListMultipartUploads",
+    "PutObject",
+    "GetObject",
+    "HeadObject",
+    "DeleteObject",
+    "DeleteObjects",
+    "CopyObject",
+    "GetObjectTagging",
+    "PutObjectTagging",
+    "DeleteObjectTagging",
+    "GetObjectAcl",
+    "PutObjectAcl",
+    "CreateMultipartUpload",
+    "UploadPart",
+    "UploadPartCopy",
+    "CompleteMultipartUpload",
+    "AbortMultipartUpload",
+    "ListParts",
+    "PostObject",
+}
 
 
 def test_every_served_operation_is_described() -> None:
@@ -76,4 +112,5 @@ def test_levels_and_acl_needs() -> None:
     assert OPERATIONS["PutBucketPolicy"].acl_permission is None
     assert OPERATIONS["PutBucketPolicy"].owner_account_only
     assert not OPERATIONS["GetObject"].owner_account_only
-    assert OPERATIONS["CopyObject"].reads_source and OPERATIONS["UploadPartCopy"].reads_source
+    assert OPERATIONS["CopyObject"].reads_source
+    assert OPERATIONS["UploadPartCopy"].reads_source
