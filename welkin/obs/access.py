@@ -42,7 +42,7 @@ import enum
 from dataclasses import dataclass
 
 from welkin.iam.policy import Decision as IamDecision
-from welkin.obs.acl import AccessControlList, Grant, Permission, matching_grant
+from welkin.obs.acl import AccessControlList, Grant, Permission, matching_grants
 from welkin.obs.bucket_policy import Decision as PolicyDecision
 from welkin.obs.operations import Level, Operation
 from welkin.obs.requester import Requester, RequesterKind
@@ -113,11 +113,11 @@ def decide_access(request: AccessRequest) -> AccessResult:
             return _allow(Reason.OWN_ACCOUNT)
         return _allow(Reason.IAM_ALLOWS) if request.iam is IamDecision.ALLOW else _deny(Reason.NO_IAM_ALLOW)
 
-    grant = _acl_grant(request)
+    grants = _acl_grants(request)
     if requester.is_anonymous:
         if request.policy is PolicyDecision.ALLOW:
             return _allow(Reason.POLICY_ALLOWS)
-        return _allow(Reason.ACL_GRANTS) if grant is not None else _deny(Reason.ANONYMOUS)
+        return _allow(Reason.ACL_GRANTS) if grants else _deny(Reason.ANONYMOUS)
 
     if requester.account_id == request.bucket_owner:
         if not consults_iam:
@@ -126,7 +126,7 @@ def decide_access(request: AccessRequest) -> AccessResult:
             return _allow(Reason.IAM_ALLOWS)
         if request.policy is PolicyDecision.ALLOW:
             return _allow(Reason.POLICY_ALLOWS)
-        if grant is not None and grant.grantee.is_group:
+        if any(grant.grantee.is_group for grant in grants):
             return _allow(Reason.ACL_GRANTS)
         return _deny(Reason.NO_IAM_ALLOW)
 
@@ -134,7 +134,7 @@ def decide_access(request: AccessRequest) -> AccessResult:
         return _deny(Reason.OWNER_ACCOUNT_ONLY)
     if request.policy is PolicyDecision.ALLOW:
         bucket_side = Reason.POLICY_ALLOWS
-    elif grant is not None:
+    elif grants:
         bucket_side = Reason.ACL_GRANTS
     elif _owns_object_acl(request):
         bucket_side = Reason.OWNER_OF_OBJECT
@@ -145,11 +145,11 @@ def decide_access(request: AccessRequest) -> AccessResult:
     return _allow(bucket_side)
 
 
-def _acl_grant(request: AccessRequest) -> Grant | None:
+def _acl_grants(request: AccessRequest) -> tuple[Grant, ...]:
     permission = request.operation.acl_permission
     if request.acl is None or permission is None:
-        return None
-    return matching_grant(request.acl, request.requester, permission)
+        return ()
+    return matching_grants(request.acl, request.requester, permission)
 
 
 def _owns_object_acl(request: AccessRequest) -> bool:

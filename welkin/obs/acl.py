@@ -112,14 +112,13 @@ class CannedAcl(enum.Enum):
         return AccessControlList(owner_id=owner_id, grants=tuple(grants))
 
 
-def matching_grant(acl: AccessControlList, requester: Requester, permission: Permission) -> Grant | None:
-    """The first grant of ``acl`` giving ``requester`` (as its account) ``permission``."""
-    for grant in acl.grants:
-        if grant.permission.covers(permission) and grant.grantee.includes(requester):
-            return grant
-    return None
+def matching_grants(
+    acl: AccessControlList, requester: Requester, permission: Permission
+) -> tuple[Grant, ...]:
+    """The grants of ``acl`` giving ``requester`` (as its account, or a group it is in) ``permission``."""
+    return tuple(g for g in acl.grants if g.permission.covers(permission) and g.grantee.includes(requester))
 
 
 def acl_allows(acl: AccessControlList, requester: Requester, permission: Permission) -> bool:
     """Whether some grant of ``acl`` gives ``requester``'s account, or a group it is in, ``permission``."""
-    return matching_grant(acl, requester, permission) is not None
+    return bool(matching_grants(acl, requester, permission))

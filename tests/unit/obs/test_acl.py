@@ -9,7 +9,7 @@ from welkin.obs.acl import (
     Grantee,
     Permission,
     acl_allows,
-    matching_grant,
+    matching_grants,
 )
 from welkin.obs.requester import Requester
 
@@ -65,12 +65,15 @@ def test_acl_allows(canned: CannedAcl, requester: Requester, permission: Permiss
     assert acl_allows(canned.acl(OWNER), requester, permission) is expected
 
 
-def test_full_control_covers_every_permission_and_the_matching_grant_is_returned() -> None:
+def test_full_control_covers_every_permission_and_the_matching_grants_are_returned() -> None:
     grant = Grant(Grantee.account(OTHER), Permission.FULL_CONTROL)
-    acl = AccessControlList(OWNER, (grant,))
+    public = Grant(ALL_USERS, Permission.READ)
+    acl = AccessControlList(OWNER, (grant, public))
     for permission in Permission:
-        assert matching_grant(acl, OTHER_USER, permission) == grant
-    assert matching_grant(acl, OWNER_ROOT, Permission.READ) is None
+        expected = (grant, public) if permission is Permission.READ else (grant,)
+        assert matching_grants(acl, OTHER_USER, permission) == expected
+    assert matching_grants(acl, OWNER_ROOT, Permission.READ) == (public,)
+    assert matching_grants(acl, OWNER_ROOT, Permission.WRITE) == ()
 
 
 def test_grantees_and_requesters_are_checked_for_shape() -> None:
