@@ -88,6 +88,13 @@ class KeyTooLongError(errors.BadRequest):
     code = "KeyTooLongError"
 
 
+class MalformedPolicy(errors.InvalidPolicy):
+    """A bucket policy that does not parse, or names something it may not."""
+
+    code = "MalformedPolicy"
+    status = 400
+
+
 class MalformedXML(errors.MalformedBody):
     code = "MalformedXML"
 
@@ -103,6 +110,11 @@ class MissingContentLength(errors.WelkinError):
 
 class NoSuchBucket(errors.NotFound):
     code = "NoSuchBucket"
+
+
+class NoSuchBucketPolicy(errors.NotFound):
+    code = "NoSuchBucketPolicy"
+    status = 404
 
 
 class NoSuchKey(errors.NotFound):
