@@ -167,7 +167,9 @@ class Authenticator:
                 account = await self._store.account(conn, temporary.account_id)
                 if temporary.agency_id is None:
                     account, user = await self._identity(conn, temporary.account_id, temporary.user_id)
-                    return SignedRequest(_principal(account, user, AuthMethod.TEMPORARY_KEY, project_id), verified)
+                    return SignedRequest(
+                        _principal(account, user, AuthMethod.TEMPORARY_KEY, project_id), verified
+                    )
                 agency = await self._store.agency(conn, temporary.account_id, temporary.agency_id)
             if account is None or not account.enabled or agency is None:
                 raise errors.InvalidToken("The agency behind this temporary key is gone or disabled.")

@@ -60,7 +60,9 @@ def check_copy_source(obj: ObjectVersion, cond: Preconditions) -> None:
     try:
         check_read(obj, cond)
     except errors.NotModified:
-        raise errors.PreconditionFailed("At least one of the pre-conditions you specified did not hold") from None
+        raise errors.PreconditionFailed(
+            "At least one of the pre-conditions you specified did not hold"
+        ) from None
 
 
 def check_write(current: ObjectVersion | None, cond: Preconditions) -> None:

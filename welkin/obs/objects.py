@@ -17,6 +17,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection as Conn
 
+from welkin.core import errors as core
 from welkin.core.clock import Clock
 from welkin.core.db import Database
 from welkin.obs import checksums, errors, store
@@ -33,17 +34,18 @@ from welkin.obs.models import (
 )
 
 MAX_KEY_BYTES = 1024
+NO_PRECONDITIONS = Preconditions()
 MAX_OBJECT_BYTES = 5 * (1 << 40)  # S3's single-object limit
 MAX_PUT_BYTES = 5 * (1 << 30)  # S3's limit for one PUT
 
 
 def check_key(key: str) -> None:
     if not key:
-        raise errors.InvalidArgument("an object key may not be empty")
+        raise core.InvalidArgument("an object key may not be empty")
     if len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
         raise errors.KeyTooLongError("Your key is too long: keys are at most 1024 bytes of UTF-8")
     if "\x00" in key:
-        raise errors.InvalidArgument("an object key may not contain a NUL character")
+        raise core.InvalidArgument("an object key may not contain a NUL character")
 
 
 @dataclass(frozen=True)
@@ -86,9 +88,11 @@ class ObjectService:
         """Stream ``body`` to a staged blob and check it against the client's digests."""
         md5 = hashlib.md5(usedforsecurity=False)
         digests: list[Digest] = [md5]
-        hasher = checksums.Checksum(checksums.ChecksumAlgorithm(body.checksum_algorithm)) if (
-            body.checksum_algorithm
-        ) else None
+        hasher = (
+            checksums.Checksum(checksums.ChecksumAlgorithm(body.checksum_algorithm))
+            if (body.checksum_algorithm)
+            else None
+        )
         if hasher is not None:
             digests.append(hasher)
         staged = await self._blobs.write(body.stream, digests, body.max_size, blob_name)
@@ -117,7 +121,7 @@ class ObjectService:
         body: IncomingBody,
         attributes: ObjectAttributes,
         owner_id: str,
-        preconditions: Preconditions = Preconditions(),
+        preconditions: Preconditions = NO_PRECONDITIONS,
     ) -> ObjectVersion:
         check_key(key)
         object_id = secrets.token_hex(16)
@@ -173,7 +177,7 @@ class ObjectService:
         self,
         bucket: Bucket,
         obj: ObjectVersion,
-        preconditions: Preconditions = Preconditions(),
+        preconditions: Preconditions = NO_PRECONDITIONS,
     ) -> None:
         """Make ``obj`` the key's current version, in one transaction."""
         async with self._db.transaction() as conn:
@@ -211,9 +215,7 @@ class ObjectService:
                     await store.delete_version(conn, current, self._clock.now())
                 return DeleteOutcome(None, False)
             marker = replace(
-                self._new_version(
-                    bucket, key, secrets.token_hex(16), 0, "", "", ObjectAttributes(), None
-                ),
+                self._new_version(bucket, key, secrets.token_hex(16), 0, "", "", ObjectAttributes(), None),
                 delete_marker=True,
             )
             await self._retire(conn, bucket, key, current)
@@ -224,7 +226,7 @@ class ObjectService:
         found = await store.version(conn, bucket.name, key, version_id)
         if found is None:
             if version_id != NULL_VERSION and not _looks_like_version(version_id):
-                raise errors.InvalidArgument("Invalid version id specified")
+                raise core.InvalidArgument("Invalid version id specified")
             return DeleteOutcome(version_id, False)
         await store.delete_version(conn, found, self._clock.now())
         if found.is_latest:
@@ -245,7 +247,7 @@ class ObjectService:
         if obj is None:
             if version_id is not None:
                 if version_id != NULL_VERSION and not _looks_like_version(version_id):
-                    raise errors.InvalidArgument("Invalid version id specified")
+                    raise core.InvalidArgument("Invalid version id specified")
                 raise errors.NoSuchVersion("The specified version does not exist.")
             raise errors.NoSuchKey("The specified key does not exist.")
         if obj.delete_marker:
@@ -301,7 +303,7 @@ class DeletedObject(errors.NoSuchKey):
         self.marker = marker
 
 
-class DeleteMarkerAccessed(errors.WelkinError):
+class DeleteMarkerAccessed(core.WelkinError):
     """GET/HEAD of a delete marker by version id (405, as S3 answers)."""
 
     code = "MethodNotAllowed"

@@ -409,7 +409,9 @@ def _part(row: RowMapping) -> Part:
 def _checksum_json(checksum: Checksum | None) -> str | None:
     if checksum is None:
         return None
-    return json.dumps({"algorithm": checksum.algorithm, "value": checksum.value, "full": checksum.full_object})
+    return json.dumps(
+        {"algorithm": checksum.algorithm, "value": checksum.value, "full": checksum.full_object}
+    )
 
 
 def _checksum(raw: str | None) -> Checksum | None:

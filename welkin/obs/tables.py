@@ -14,7 +14,7 @@ MAX_KEY_CHARS = 1024
 
 
 def _key_type() -> String:
-    return String(MAX_KEY_CHARS).with_variant(String(MAX_KEY_CHARS, collation="C"), "postgresql")  # type: ignore[return-value]
+    return String(MAX_KEY_CHARS).with_variant(String(MAX_KEY_CHARS, collation="C"), "postgresql")
 
 
 buckets = Table(

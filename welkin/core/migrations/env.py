@@ -6,8 +6,6 @@ from alembic import context
 from sqlalchemy import create_engine
 
 # Imported for their side effect: each registers its tables on the shared metadata.
-import welkin.core.event_tables
-import welkin.iam.tables  # noqa: F401
 from welkin.core.db import metadata
 
 url = context.config.attributes["sqlalchemy_url"]

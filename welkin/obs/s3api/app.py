@@ -23,8 +23,8 @@ from welkin.obs import errors
 from welkin.obs.buckets import BucketService
 from welkin.obs.s3api.authorize import Authorizer
 from welkin.obs.s3api.body import prepare_body
-from welkin.obs.s3api.request import S3Request, parse_query
-from welkin.obs.s3api.routing import Routes
+from welkin.obs.s3api.request import S3Request, body_left_unread, parse_query
+from welkin.obs.s3api.routing import Routes, Target
 from welkin.obs.s3api.xml import error_body
 
 log = logging.getLogger("welkin.obs")
@@ -72,14 +72,14 @@ class S3Api:
         try:
             response = await self._handle(request, query)
         except errors.NotModified as exc:
-            response = Response(status_code=304, headers=getattr(exc, "headers", {}))
+            response = Response(status_code=304, headers=exc.headers)
         except core.WelkinError as error:
             response = self._error(request, query, error)
         except Exception:
             req_id = request_id(scope)
             log.exception("unhandled error in %s %s (request %s)", scope["method"], scope["path"], req_id)
-            error = core.WelkinError(f"We encountered an internal error; quote request id {req_id}.")
-            response = self._error(request, query, error)
+            internal = core.WelkinError(f"We encountered an internal error; quote request id {req_id}.")
+            response = self._error(request, query, internal)
         response.headers["x-amz-request-id"] = request_id(scope)
         await response(scope, receive, send)
 
@@ -92,11 +92,23 @@ class S3Api:
             extra["BucketName"] = bucket
         if key:
             extra["Key"] = key
-        headers = dict(getattr(error, "headers", {}))
+        headers = dict(error.headers)
+        if body_left_unread(request):
+            # The rest of the body is still on the wire; the connection cannot carry another
+            # request, so end it (as S3 does) rather than read what will be thrown away.
+            headers["Connection"] = "close"
         if request.method == "HEAD":
             return Response(status_code=status, headers=headers)
         body = error_body(code, message, request_id(request.scope), extra)
         return Response(body, status, headers=headers, media_type="application/xml")
+
+    def addresses_by_host(self, scope: Scope) -> bool:
+        """Whether the Host header names a bucket (virtual-hosted-style addressing)."""
+        for name, value in scope.get("headers", []):
+            if name == b"host":
+                host = value.decode("latin-1").lower().rsplit(":", 1)[0]
+                return any(host.endswith(d) and len(host) > len(d) for d in self._domains)
+        return False
 
     def _address(self, request: Request) -> tuple[str | None, str | None]:
         raw = request.scope.get("raw_path") or request.url.path.encode()
@@ -112,7 +124,7 @@ class S3Api:
     async def _handle(self, request: Request, query: dict[str, str]) -> Response:
         bucket_name, key = self._address(request)
         view = request_view(request, None)
-        target = "object" if key else "bucket" if bucket_name else "service"
+        target: Target = "object" if key else "bucket" if bucket_name else "service"
         operation, handler = self._routes.find(request.method, target, query, request.headers)
         signed = await self._iam.authn.check_signature(view, None)
         requester = signed.principal if signed is not None else None

@@ -35,9 +35,14 @@ class Authorizer:
         requester = req.requester
         bucket = req.bucket
         if requester is None:
-            if bucket is not None and req.operation in _READS and json.loads(bucket.acl) in (
-                "public-read",
-                "public-read-write",
+            if (
+                bucket is not None
+                and req.operation in _READS
+                and json.loads(bucket.acl)
+                in (
+                    "public-read",
+                    "public-read-write",
+                )
             ):
                 return
             raise core.AccessDenied("Access Denied")

@@ -6,12 +6,13 @@ import hashlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
+from starlette.requests import Request
+
 from welkin.core import errors as core
 from welkin.iam.signatures import VerifiedSignature
 from welkin.obs.checksums import ChecksumAlgorithm
 from welkin.obs.chunked import AwsChunkedDecoder, ChunkedMode
 from welkin.obs.s3api.request import raw_stream
-from starlette.requests import Request
 
 _HEX_CHARS = frozenset("0123456789abcdefABCDEF")
 
@@ -26,7 +27,9 @@ def _none() -> str | None:
     return None
 
 
-def prepare_body(request: Request, headers: dict[str, str], signature: VerifiedSignature | None) -> PreparedBody:
+def prepare_body(
+    request: Request, headers: dict[str, str], signature: VerifiedSignature | None
+) -> PreparedBody:
     declared = headers.get("x-amz-content-sha256", "")
     length = headers.get("content-length")
     if length is not None and not (length.isascii() and length.isdigit()):

@@ -50,8 +50,8 @@ class S3Request:
     def headers(self) -> dict[str, str]:
         return {k.lower(): v for k, v in self.request.headers.items()}
 
-    def header(self, name: str) -> str | None:
-        return self.request.headers.get(name)
+    def header(self, name: str, default: str = "") -> str:
+        return self.request.headers.get(name, default)
 
     def the_bucket(self) -> Bucket:
         if self.bucket is None:
@@ -82,13 +82,24 @@ class S3Request:
         return self.body_stream if self.body_stream is not None else raw_stream(self.request)
 
 
+def body_left_unread(request: Request) -> bool:
+    """Whether the client sent a body the handler did not read to the end."""
+    if request.scope.get("state", {}).get("body_consumed"):
+        return False
+    length = request.headers.get("content-length")
+    return (length is not None and length != "0") or "transfer-encoding" in request.headers
+
+
 async def raw_stream(request: Request) -> AsyncIterator[bytes]:
     try:
         async for chunk in request.stream():
             if chunk:
                 yield chunk
+        request.scope.setdefault("state", {})["body_consumed"] = True
     except ClientDisconnect:
-        raise errors.IncompleteBody("the client closed the connection before sending the whole body") from None
+        raise errors.IncompleteBody(
+            "the client closed the connection before sending the whole body"
+        ) from None
 
 
 def parse_query(raw: bytes) -> dict[str, str]:

@@ -69,7 +69,9 @@ class Routes:
     ) -> tuple[str, Handler]:
         unsupported = sorted(UNSUPPORTED.intersection(query))
         if unsupported:
-            raise errors.NotImplementedByWelkin(f"Welkin does not implement the ?{unsupported[0]} sub-resource")
+            raise errors.NotImplementedByWelkin(
+                f"Welkin does not implement the ?{unsupported[0]} sub-resource"
+            )
         sub = next((name for name in SUBRESOURCES if name in query), "")
         if method == "PUT" and sub == "uploadId" and "x-amz-copy-source" in headers:
             sub = "uploadId+copy"
