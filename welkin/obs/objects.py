@@ -181,11 +181,38 @@ class ObjectService:
     ) -> None:
         """Make ``obj`` the key's current version, in one transaction."""
         async with self._db.transaction() as conn:
-            current = await store.latest(conn, bucket.name, obj.key)
-            if preconditions:
-                check_write(current, preconditions)
-            await self._retire(conn, bucket, obj.key, current)
-            await store.insert_version(conn, obj)
+            await self.commit_version_in(conn, bucket, obj, preconditions)
+
+    async def commit_version_in(
+        self,
+        conn: Conn,
+        bucket: Bucket,
+        obj: ObjectVersion,
+        preconditions: Preconditions = NO_PRECONDITIONS,
+    ) -> None:
+        """``commit_version`` inside the caller's transaction, beside its own writes."""
+        current = await store.latest(conn, bucket.name, obj.key)
+        if preconditions:
+            check_write(current, preconditions)
+        await self._retire(conn, bucket, obj.key, current)
+        await store.insert_version(conn, obj)
+
+    def new_version(
+        self,
+        bucket: Bucket,
+        key: str,
+        size: int,
+        etag: str,
+        owner_id: str,
+        attributes: ObjectAttributes,
+        checksum: Checksum | None,
+        parts_count: int,
+    ) -> ObjectVersion:
+        """A new current version made of parts, with no blob of its own."""
+        obj = self._new_version(
+            bucket, key, secrets.token_hex(16), size, etag, owner_id, attributes, checksum, parts_count
+        )
+        return replace(obj, blob=None)
 
     async def _retire(self, conn: Conn, bucket: Bucket, key: str, current: ObjectVersion | None) -> None:
         """Make room for a new current version of ``key``."""

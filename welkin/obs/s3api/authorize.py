@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from welkin.core import errors as core
 from welkin.iam.policy import Decision
 from welkin.iam.service import Iam
 from welkin.obs.buckets import BucketService
+from welkin.obs.models import Bucket
 from welkin.obs.s3api.request import S3Request
 
 _READS = frozenset({"GetObject", "HeadObject", "ListObjects", "ListObjectsV2", "HeadBucket"})
@@ -58,3 +60,10 @@ class Authorizer:
             resource = f"obs:{bucket.region}:{account}:bucket:{bucket.name}"
         if await self._iam.permissions.decide(requester, action, resource) is not Decision.ALLOW:
             raise core.AccessDenied("Access Denied")
+
+    async def authorize_source(self, req: S3Request, bucket: Bucket, key: str) -> None:
+        """Whether the requester may read ``key`` of ``bucket``: what a copy needs of its source."""
+        source = replace(
+            req, bucket_name=bucket.name, key=key, bucket=bucket, operation="GetObject", query={}
+        )
+        await self.authorize(source)
