@@ -252,20 +252,20 @@ def test_upload_part_copy_with_ranges(s3: Any, bucket: str) -> None:
         Bucket=bucket,
         Key="dst",
         UploadId=upload_id,
-        PartNumber=2,
+        PartNumber=3,
         CopySource=source,
         CopySourceRange=f"bytes=5242880-{6 * MIB - 1}",
     )
-    third = s3.upload_part_copy(Bucket=bucket, Key="dst", UploadId=upload_id, PartNumber=3, CopySource=source)
+    third = s3.upload_part_copy(Bucket=bucket, Key="dst", UploadId=upload_id, PartNumber=2, CopySource=source)
     parts = [
         {"PartNumber": n, "ETag": answer["CopyPartResult"]["ETag"]}
-        for n, answer in enumerate([first, second, third], 1)
+        for n, answer in enumerate([first, third, second], 1)
     ]
     assert parts[0]["ETag"] == f'"{hashlib.md5(data[: 5 * MIB], usedforsecurity=False).hexdigest()}"'
     s3.complete_multipart_upload(
         Bucket=bucket, Key="dst", UploadId=upload_id, MultipartUpload={"Parts": parts}
     )
-    assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == data + data
+    assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == data[: 5 * MIB] + data + data[5 * MIB :]
     with pytest.raises(ClientError) as exc:
         s3.upload_part_copy(
             Bucket=bucket,
