@@ -188,3 +188,27 @@ def test_batch_delete_limits(s3: Any, bucket: str) -> None:
     assert error_code(exc) == "MalformedXML"
     answer = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": f"k{i}"} for i in range(1000)]})
     assert len(answer["Deleted"]) == 1000
+
+
+def test_batch_delete_needs_a_digest_of_its_body(make_s3: S3Factory, bucket: str) -> None:
+    s3 = make_s3()
+
+    def strip_digests(request: Any, **_: Any) -> None:
+        for name in list(request.headers.keys()):
+            if name.lower() == "content-md5" or name.lower().startswith("x-amz-checksum-"):
+                del request.headers[name]
+
+    s3.meta.events.register("before-sign.s3.DeleteObjects", strip_digests)
+    with pytest.raises(ClientError) as exc:
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "k"}]})
+    assert error_code(exc) == "InvalidRequest"
+
+    def wrong_digest(request: Any, **_: Any) -> None:
+        strip_digests(request)
+        request.headers["Content-MD5"] = "AAAAAAAAAAAAAAAAAAAAAA=="
+
+    s3.meta.events.unregister("before-sign.s3.DeleteObjects", strip_digests)
+    s3.meta.events.register("before-sign.s3.DeleteObjects", wrong_digest)
+    with pytest.raises(ClientError) as exc:
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "k"}]})
+    assert error_code(exc) == "BadDigest"

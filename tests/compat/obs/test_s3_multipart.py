@@ -301,3 +301,18 @@ def test_upload_part_copy_errors(s3: Any, bucket: str) -> None:
         CopySourceRange="bytes=2-4",
     )
     assert answer["CopyPartResult"]["ETag"] == f'"{hashlib.md5(b"234", usedforsecurity=False).hexdigest()}"'
+
+
+def test_part_digest_mismatch(s3: Any, bucket: str) -> None:
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    with pytest.raises(ClientError) as exc:
+        s3.upload_part(
+            Bucket=bucket,
+            Key="k",
+            UploadId=upload_id,
+            PartNumber=1,
+            Body=b"abc",
+            ContentMD5=base64.b64encode(hashlib.md5(b"xyz", usedforsecurity=False).digest()).decode(),
+        )
+    assert error_code(exc) == "BadDigest"
+    assert s3.list_parts(Bucket=bucket, Key="k", UploadId=upload_id).get("Parts", []) == []
