@@ -16,7 +16,7 @@ from welkin.obs.s3api.app import s3_code
 from welkin.obs.s3api.authorize import Authorizer
 from welkin.obs.s3api.request import S3Request
 from welkin.obs.s3api.routing import Routes
-from welkin.obs.s3api.xml import child_text, parse, xml_response
+from welkin.obs.s3api.xml import Node, child_text, parse, xml_response
 
 MAX_KEYS = 1000
 # 1,000 keys of up to 1,024 bytes each, with their markup and version ids.
@@ -44,26 +44,26 @@ class BatchDeleteHandlers:
             targets.append((key, child_text(element, "VersionId") or None))
         if not targets or len(targets) > MAX_KEYS:
             raise errors.MalformedXML(f"A delete request names between 1 and {MAX_KEYS} objects")
-        deleted: list[dict[str, object]] = []
-        failed: list[dict[str, object]] = []
+        deleted: list[dict[str, Node]] = []
+        failed: list[dict[str, Node]] = []
         for key, version_id in targets:
             try:
                 deleted.append(await self._delete_one(req, req.the_bucket(), key, version_id))
             except core.WelkinError as error:
                 code, _, message = s3_code(error, presigned=False)
-                failure: dict[str, object] = {"Key": key, "Code": code, "Message": message}
+                failure: dict[str, Node] = {"Key": key, "Code": code, "Message": message}
                 if version_id is not None:
                     failure["VersionId"] = version_id
                 failed.append(failure)
-        tree: dict[str, object] = {"Error": failed} if quiet else {"Deleted": deleted, "Error": failed}
-        return xml_response("DeleteResult", tree)  # type: ignore[arg-type]
+        tree: dict[str, Node] = {"Error": failed} if quiet else {"Deleted": deleted, "Error": failed}
+        return xml_response("DeleteResult", tree)
 
     async def _delete_one(
         self, req: S3Request, bucket: Bucket, key: str, version_id: str | None
-    ) -> dict[str, object]:
+    ) -> dict[str, Node]:
         await self._authorizer.authorize(replace(req, key=key, operation="DeleteObject", query={}))
         outcome = await self._objects.delete(bucket, key, version_id)
-        result: dict[str, object] = {"Key": key}
+        result: dict[str, Node] = {"Key": key}
         if version_id is not None:
             result["VersionId"] = version_id
         if outcome.delete_marker:

@@ -19,7 +19,7 @@ from welkin.obs.s3api.request import (
     preconditions,
 )
 from welkin.obs.s3api.routing import Routes
-from welkin.obs.s3api.xml import xml_response
+from welkin.obs.s3api.xml import Node, xml_response
 
 _DIRECTIVES = ("COPY", "REPLACE")
 
@@ -69,10 +69,10 @@ class CopyHandlers:
             response_headers["x-amz-copy-source-version-id"] = source.version_id
         if obj.version_id != NULL_VERSION:
             response_headers["x-amz-version-id"] = obj.version_id
-        tree: dict[str, str | object] = {"ETag": obj.quoted_etag, "LastModified": obj.last_modified}
+        tree: dict[str, Node] = {"ETag": obj.quoted_etag, "LastModified": obj.last_modified}
         if obj.checksum is not None:
             tree[f"Checksum{obj.checksum.algorithm}"] = obj.checksum.value
-        return xml_response("CopyObjectResult", tree, headers=response_headers)  # type: ignore[arg-type]
+        return xml_response("CopyObjectResult", tree, headers=response_headers)
 
 
 def _directive(headers: dict[str, str], name: str) -> str:

@@ -15,7 +15,7 @@ from welkin.obs.s3api.copy_source import CopySource
 from welkin.obs.s3api.object_handlers import incoming_body, write_headers
 from welkin.obs.s3api.request import S3Request, canned_acl, object_attributes, preconditions
 from welkin.obs.s3api.routing import Routes
-from welkin.obs.s3api.xml import Tree, child_text, parse, xml_response
+from welkin.obs.s3api.xml import Node, Tree, child_text, parse, xml_response
 
 MAX_LISTED = 1000
 _SOURCE_RANGE = re.compile(r"bytes=(\d+)-(\d+)", re.ASCII)
@@ -108,7 +108,7 @@ class MultipartHandlers:
         limit = min(_integer(req, "max-parts", MAX_LISTED), MAX_LISTED)
         upload = await self._multipart.upload(bucket, key, upload_id)
         page = await self._multipart.list_parts(bucket, key, upload_id, marker, limit)
-        tree: dict[str, object] = {
+        tree: dict[str, Node] = {
             "Bucket": bucket.name,
             "Key": key,
             "UploadId": upload_id,
@@ -123,7 +123,7 @@ class MultipartHandlers:
         }
         if upload.checksum_algorithm:
             tree["ChecksumAlgorithm"] = upload.checksum_algorithm
-        return xml_response("ListPartsResult", tree)  # type: ignore[arg-type]
+        return xml_response("ListPartsResult", tree)
 
     async def list_uploads(self, req: S3Request) -> Response:
         query = UploadQuery(
@@ -134,7 +134,7 @@ class MultipartHandlers:
             max_uploads=min(_integer(req, "max-uploads", MAX_LISTED), MAX_LISTED),
         )
         page = await self._multipart.list_uploads(req.the_bucket(), query)
-        tree: dict[str, object] = {
+        tree: dict[str, Node] = {
             "Bucket": req.the_bucket().name,
             "KeyMarker": query.key_marker,
             "UploadIdMarker": query.upload_id_marker,
@@ -149,7 +149,7 @@ class MultipartHandlers:
             tree["Prefix"] = query.prefix
         if query.delimiter:
             tree["Delimiter"] = query.delimiter
-        return xml_response("ListMultipartUploadsResult", tree)  # type: ignore[arg-type]
+        return xml_response("ListMultipartUploadsResult", tree)
 
 
 def _upload_id(req: S3Request) -> str:
@@ -211,8 +211,8 @@ def _part_headers(part: Part) -> dict[str, str]:
     return headers
 
 
-def _part_tree(part: Part) -> dict[str, object]:
-    tree: dict[str, object] = {
+def _part_tree(part: Part) -> dict[str, Node]:
+    tree: dict[str, Node] = {
         "PartNumber": part.number,
         "LastModified": part.last_modified,
         "ETag": f'"{part.etag}"',
@@ -223,7 +223,7 @@ def _part_tree(part: Part) -> dict[str, object]:
     return tree
 
 
-def _upload_tree(upload: Upload) -> dict[str, object]:
+def _upload_tree(upload: Upload) -> dict[str, Node]:
     return {
         "Key": upload.key,
         "UploadId": upload.id,
