@@ -57,11 +57,18 @@ def s3_code(error: core.WelkinError, presigned: bool) -> tuple[str, int, str]:
 
 
 class S3Api:
-    def __init__(self, iam: Iam, buckets: BucketService, routes: Routes, domains: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        iam: Iam,
+        buckets: BucketService,
+        routes: Routes,
+        domains: tuple[str, ...],
+        authorizer: Authorizer,
+    ) -> None:
         self._iam = iam
         self._buckets = buckets
         self._routes = routes
-        self._authorizer = Authorizer(iam, buckets)
+        self._authorizer = authorizer
         self._domains = tuple(f".{d.lower()}" for d in domains)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
