@@ -36,6 +36,7 @@ from welkin.obs.s3api.acl_handlers import AclHandlers
 from welkin.obs.s3api.app import S3Api
 from welkin.obs.s3api.authorize import Authorizer
 from welkin.obs.s3api.bucket_handlers import BucketHandlers
+from welkin.obs.s3api.cors_handlers import CorsHandlers
 from welkin.obs.s3api.object_handlers import ObjectHandlers
 from welkin.obs.s3api.policy_handlers import PolicyHandlers
 from welkin.obs.s3api.routing import Routes
@@ -80,6 +81,7 @@ class Region:
         PolicyHandlers(self.obs.buckets).register(routes)
         AclHandlers(self.obs.buckets, self.obs.objects).register(routes)
         TaggingHandlers(self.obs.buckets, self.obs.objects).register(routes)
+        CorsHandlers(self.obs.buckets).register(routes)
         authorizer = Authorizer(self.iam, self.obs.buckets, self.obs.objects, self.clock)
         return S3Api(self.iam, self.obs.buckets, routes, self.settings.s3_domains, authorizer)
 
