@@ -33,15 +33,19 @@ from welkin.iam.api.tokens import TokenApi
 from welkin.iam.keyring import Keyring, load_or_create_key
 from welkin.iam.service import Iam, RootCredentials, bootstrap
 from welkin.obs.multipart import MultipartService
+from welkin.obs.s3api.acl_handlers import AclHandlers
 from welkin.obs.s3api.app import S3Api
 from welkin.obs.s3api.authorize import Authorizer
 from welkin.obs.s3api.batch_delete_handlers import BatchDeleteHandlers
 from welkin.obs.s3api.bucket_handlers import BucketHandlers
 from welkin.obs.s3api.copy_handlers import CopyHandlers
 from welkin.obs.s3api.copy_source import CopySource
+from welkin.obs.s3api.cors_handlers import CorsHandlers
 from welkin.obs.s3api.multipart_handlers import MultipartHandlers
 from welkin.obs.s3api.object_handlers import ObjectHandlers
+from welkin.obs.s3api.policy_handlers import PolicyHandlers
 from welkin.obs.s3api.routing import Routes
+from welkin.obs.s3api.tagging_handlers import TaggingHandlers
 from welkin.obs.service import Obs
 
 
@@ -79,13 +83,17 @@ class Region:
         routes = Routes()
         BucketHandlers(self.obs.buckets, self.db).register(routes)
         ObjectHandlers(self.obs.objects).register(routes)
-        authorizer = Authorizer(self.iam, self.obs.buckets)
-        sources = CopySource(self.obs.buckets, self.obs.objects, authorizer)
+        PolicyHandlers(self.obs.buckets).register(routes)
+        AclHandlers(self.obs.buckets, self.obs.objects).register(routes)
+        TaggingHandlers(self.obs.buckets, self.obs.objects).register(routes)
+        CorsHandlers(self.obs.buckets).register(routes)
+        authorizer = Authorizer(self.iam, self.obs.buckets, self.obs.objects, self.clock)
+        sources = CopySource(self.obs.buckets, self.obs.objects)
         multipart = MultipartService(self.db, self.obs.blobs, self.obs.objects, self.clock)
         MultipartHandlers(multipart, sources).register(routes)
         CopyHandlers(self.obs.objects, sources).register(routes)
         BatchDeleteHandlers(self.obs.objects, authorizer).register(routes)
-        return S3Api(self.iam, self.obs.buckets, routes, self.settings.s3_domains)
+        return S3Api(self.iam, self.obs.buckets, routes, self.settings.s3_domains, authorizer)
 
     def app(self) -> ASGIApp:
         ctx = ApiContext(self.iam, self.settings.max_json_body_bytes)

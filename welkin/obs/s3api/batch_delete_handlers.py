@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import replace
 
 from starlette.responses import Response
 
@@ -12,6 +11,7 @@ from welkin.core import errors as core
 from welkin.obs import checksums, errors
 from welkin.obs.models import Bucket
 from welkin.obs.objects import ObjectService
+from welkin.obs.operations import OPERATIONS
 from welkin.obs.s3api.app import s3_code
 from welkin.obs.s3api.authorize import Authorizer
 from welkin.obs.s3api.request import S3Request
@@ -61,7 +61,8 @@ class BatchDeleteHandlers:
     async def _delete_one(
         self, req: S3Request, bucket: Bucket, key: str, version_id: str | None
     ) -> dict[str, Node]:
-        await self._authorizer.authorize(replace(req, key=key, operation="DeleteObject", query={}))
+        # Each key is authorized as its own DeleteObject, and a refusal is that key's error.
+        await self._authorizer.check(req, OPERATIONS["DeleteObject"], bucket, key, version_id)
         outcome = await self._objects.delete(bucket, key, version_id)
         result: dict[str, Node] = {"Key": key}
         if version_id is not None:

@@ -1,4 +1,8 @@
-"""The object a copy reads: x-amz-copy-source, its version, its preconditions, and access to it."""
+"""The object a copy reads: x-amz-copy-source, its version and its preconditions.
+
+Whether the requester may read it is the edge's to check (Authorizer, for operations
+that read a source), before the handler runs.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,6 @@ from welkin.obs.buckets import BucketService
 from welkin.obs.conditions import check_copy_source
 from welkin.obs.models import ObjectVersion
 from welkin.obs.objects import DeletedObject, DeleteMarkerAccessed, ObjectService
-from welkin.obs.s3api.authorize import Authorizer
 from welkin.obs.s3api.request import S3Request, preconditions
 
 
@@ -31,26 +34,24 @@ def parse_copy_source(header: str) -> SourceRef:
         if name != "versionId" or not value:
             raise core.InvalidArgument("Copy Source must mention the source bucket and key: bucket/key")
         version_id = unquote(value)
-    bucket, _, key = unquote(path, errors="strict").lstrip("/").partition("/")
+    try:
+        bucket, _, key = unquote(path, errors="strict").lstrip("/").partition("/")
+    except UnicodeDecodeError:
+        raise core.InvalidArgument("Copy Source is not valid URL-encoded UTF-8") from None
     if not bucket or not key:
         raise core.InvalidArgument("Copy Source must mention the source bucket and key: bucket/key")
     return SourceRef(bucket, key, version_id)
 
 
 class CopySource:
-    def __init__(self, buckets: BucketService, objects: ObjectService, authorizer: Authorizer) -> None:
+    def __init__(self, buckets: BucketService, objects: ObjectService) -> None:
         self._buckets = buckets
         self._objects = objects
-        self._authorizer = authorizer
 
     async def resolve(self, req: S3Request) -> ObjectVersion:
-        """The source version, once the requester may read it and its preconditions hold."""
-        try:
-            ref = parse_copy_source(req.header("x-amz-copy-source"))
-        except UnicodeDecodeError:
-            raise core.InvalidArgument("Copy Source is not valid URL-encoded UTF-8") from None
+        """The source version, once its preconditions hold."""
+        ref = parse_copy_source(req.header("x-amz-copy-source"))
         bucket = await self._buckets.get(ref.bucket)
-        await self._authorizer.authorize_source(req, bucket, ref.key)
         try:
             source = await self._objects.head(bucket, ref.key, ref.version_id)
         except DeletedObject:
