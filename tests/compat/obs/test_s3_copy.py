@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.compat.conftest import client, password_token, unique
 from tests.compat.obs.conftest import S3Factory
+from tests.conftest import ROOT_AK, ROOT_PASSWORD, ROOT_SK, Welkin
 
 
 def enable_versioning(s3: Any, bucket: str) -> None:
@@ -82,7 +86,7 @@ def test_copy_onto_itself(s3: Any, bucket: str) -> None:
     assert got["Body"].read() == b"x"
 
 
-def test_copy_large_multipart_source_and_odd_keys(s3: Any, bucket: str) -> None:
+def test_copy_large_source_and_odd_keys(s3: Any, bucket: str) -> None:
     data = os.urandom(6 << 20)
     key = "dir/ünï code+plus %20?.bin"
     s3.put_object(Bucket=bucket, Key=key, Body=data)
@@ -135,12 +139,52 @@ def test_copy_missing_source(s3: Any, bucket: str) -> None:
     assert error_code(exc) == "InvalidArgument"
 
 
-def test_copy_needs_read_access_to_the_source(s3: Any, make_s3: S3Factory, bucket: str) -> None:
-    s3.put_object(Bucket=bucket, Key="src", Body=b"x")
-    stranger = make_s3("AKIDNOTAREALKEY00000", "secret")
+@pytest.fixture(scope="module")
+def stranger(server: Welkin, make_s3: S3Factory) -> tuple[str, Any]:
+    """Another account's id and S3 client."""
+    token, _ = password_token(client(server.url, ROOT_AK, ROOT_SK), "admin", "admin", ROOT_PASSWORD)
+    body = {"account": {"name": unique("acct")}}
+    resp = httpx.post(
+        f"{server.url}/welkin/v1/accounts", json=body, headers={"X-Auth-Token": token}, timeout=10
+    )
+    made = resp.json()["account"]
+    return made["id"], make_s3(made["access_key"], made["secret_key"])
+
+
+def grant(account_id: str, bucket: str, actions: list[str], resources: list[str]) -> str:
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"AWS": [account_id]},
+        "Action": actions,
+        "Resource": resources,
+    }
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def test_copy_needs_read_access_to_the_source(s3: Any, bucket: str, stranger: tuple[str, Any]) -> None:
+    account_id, other = stranger
+    s3.put_object(Bucket=bucket, Key="src", Body=b"secret")
+    own = unique("own")
+    other.create_bucket(Bucket=own)
     with pytest.raises(ClientError) as exc:
-        stranger.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": "src"})
-    assert error_code(exc) in ("InvalidAccessKeyId", "AccessDenied")
+        other.copy_object(Bucket=own, Key="dst", CopySource={"Bucket": bucket, "Key": "src"})
+    assert error_code(exc) == "AccessDenied"
+    policy = grant(account_id, bucket, ["s3:GetObject"], [f"arn:aws:s3:::{bucket}/*"])
+    s3.put_bucket_policy(Bucket=bucket, Policy=policy)
+    other.copy_object(Bucket=own, Key="dst", CopySource={"Bucket": bucket, "Key": "src"})
+    assert other.get_object(Bucket=own, Key="dst")["Body"].read() == b"secret"
+
+
+def test_batch_delete_authorizes_each_key(s3: Any, bucket: str, stranger: tuple[str, Any]) -> None:
+    account_id, other = stranger
+    for key in ("mine", "theirs"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    resources = [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/mine"]
+    s3.put_bucket_policy(Bucket=bucket, Policy=grant(account_id, bucket, ["s3:DeleteObject"], resources))
+    answer = other.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "mine"}, {"Key": "theirs"}]})
+    assert [d["Key"] for d in answer["Deleted"]] == ["mine"]
+    assert [(e["Key"], e["Code"]) for e in answer["Errors"]] == [("theirs", "AccessDenied")]
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["theirs"]
 
 
 def test_batch_delete(s3: Any, bucket: str) -> None:
