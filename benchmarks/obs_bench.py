@@ -103,7 +103,7 @@ def timed_threads(
             mine.append(time.perf_counter() - start)
             i += 1
 
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(len(clients))]
+    threads = [threading.Thread(target=work, args=(n,), daemon=True) for n in range(len(clients))]
     for thread in threads:
         thread.start()
     until[0] = time.perf_counter() + seconds
@@ -185,7 +185,7 @@ def fill_list_bucket(target: Target, keys: int) -> None:
         for i in range(index, keys, len(clients)):
             clients[index].put_object(Bucket=LIST_BUCKET, Key=f"key/{i:08d}", Body=b"")
 
-    threads = [threading.Thread(target=fill, args=(n,)) for n in range(len(clients))]
+    threads = [threading.Thread(target=fill, args=(n,), daemon=True) for n in range(len(clients))]
     for thread in threads:
         thread.start()
     for thread in threads:
