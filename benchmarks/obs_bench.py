@@ -250,9 +250,13 @@ def run(plan: Plan, names: list[str], server_cpu: int | None) -> dict[str, dict[
     return results
 
 
+def medians(results: dict[str, dict[str, list[float]]]) -> dict[str, dict[str, float]]:
+    return {owner: {k: statistics.median(v) for k, v in figs.items()} for owner, figs in results.items()}
+
+
 def report(results: dict[str, dict[str, list[float]]], names: list[str], plan: Plan) -> None:
     rounds, large = plan.rounds, f"{plan.large_size >> 20} MiB"
-    med = {owner: {k: statistics.median(v) for k, v in figs.items()} for owner, figs in results.items()}
+    med = medians(results)
     both = "welkin" in names and "moto" in names
     print(f"\n| figure (median of {rounds}) | {' | '.join(names)} |{' welkin/moto |' if both else ''}")
     print(f"|---|{'---:|' * (len(names) + both)}")
@@ -301,7 +305,8 @@ def main() -> int:
     results = run(plan, names, server_cpu)
     report(results, names, plan)
     if args.json:
-        args.json.write_text(json.dumps({"plan": asdict(plan), "rounds": results}, indent=2))
+        document = {"plan": asdict(plan), "medians": medians(results), "rounds": results}
+        args.json.write_text(json.dumps(document, indent=2))
     return 0
 
 
