@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from welkin.cli.obs import expires_seconds
 from welkin.cli.obs_paths import LocalPath, PathError, RemotePath, parse, remote, safe_relative
+from welkin.cli.obs_queries import expires_seconds
 
 ALIASES = ("default", "acme")
 

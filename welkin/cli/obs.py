@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
@@ -10,9 +9,10 @@ from typing import Annotated, Any
 import typer
 
 from welkin.cli.config import profile_name, profile_names
-from welkin.cli.obs_listing import delete_tree, objects
+from welkin.cli.obs_listing import delete_tree
 from welkin.cli.obs_paths import PathError, RemotePath, parse, remote
 from welkin.cli.obs_progress import transfer_progress
+from welkin.cli.obs_queries import bucket_rows, expires_seconds, object_rows, stat_bucket, stat_object
 from welkin.cli.obs_session import S3Clients, s3_errors
 from welkin.cli.obs_transfer import Transfer, Transferer, plan_copy, plan_sync
 from welkin.cli.output import (
@@ -39,8 +39,6 @@ path. Write ./NAME for a local file named like a profile. A key ending in / is a
 )
 
 
-MAX_EXPIRES = 7 * 24 * 3600
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _TRANSFER_COLUMNS = ("action", "source", "destination", "size")
 
 RecursiveOpt = Annotated[bool, typer.Option("--recursive", "-r", help="Everything below the path.")]
@@ -102,9 +100,11 @@ def make_bucket(
         clients = S3Clients()
         region = clients.region(bucket.alias)
         with s3_errors(str(bucket)):
-            clients.get(bucket.alias).create_bucket(
-                Bucket=bucket.bucket, CreateBucketConfiguration={"LocationConstraint": region}
+            # S3 spells the default region by leaving the constraint out.
+            where = (
+                {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
             )
+            clients.get(bucket.alias).create_bucket(Bucket=bucket.bucket, **where)
     emit_done(f"Bucket {bucket} created.", output, bucket=bucket.bucket, region=region)
 
 
@@ -126,37 +126,13 @@ def remove_bucket(
       (bad path or alias, not logged in); 3 cannot connect / server error.
     """
     with _handled():
-        bucket = RemotePath(_remote(path).alias, _remote(path).bucket)
+        named = _remote(path)
+        bucket = RemotePath(named.alias, named.bucket)
         clients = S3Clients()
         removed = delete_tree(clients, bucket) if force else []
         with s3_errors(str(bucket)):
             clients.get(bucket.alias).delete_bucket(Bucket=bucket.bucket)
     emit_done(f"Bucket {bucket} removed.", output, bucket=bucket.bucket, objects_deleted=len(removed))
-
-
-def _bucket_rows(clients: S3Clients, alias: str) -> list[dict[str, Any]]:
-    with s3_errors(alias):
-        buckets = clients.get(alias).list_buckets().get("Buckets", [])
-    return [{"name": b["Name"], "created": b["CreationDate"].isoformat()} for b in buckets]
-
-
-def _object_rows(clients: S3Clients, where: RemotePath, recursive: bool) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for page in objects(clients, where, where.key, "" if recursive else "/"):
-        rows.extend(
-            {"type": "dir", "size": None, "last_modified": None, "key": p["Prefix"]}
-            for p in page.get("CommonPrefixes", [])
-        )
-        rows.extend(
-            {
-                "type": "object",
-                "size": o["Size"],
-                "last_modified": o["LastModified"].isoformat(),
-                "key": o["Key"],
-            }
-            for o in page.get("Contents", [])
-        )
-    return rows
 
 
 @app.command("ls")
@@ -183,9 +159,9 @@ def list_paths(
         where = _remote(path or profile_name(None), need_bucket=False)
         clients = S3Clients()
         if not where.bucket:
-            emit_list(_bucket_rows(clients, where.alias), ("name", "created"), output)
+            emit_list(bucket_rows(clients, where.alias), ("name", "created"), output)
             return
-        rows = _object_rows(clients, where, recursive)
+        rows = object_rows(clients, where, recursive)
     emit_list(rows, ("type", "size", "last_modified", "key"), output)
 
 
@@ -325,17 +301,6 @@ def sync(
     emit_list(rows, _TRANSFER_COLUMNS, output)
 
 
-def expires_seconds(text: str) -> int:
-    """``3600``, ``90m``, ``12h`` or ``7d`` as seconds, at most seven days."""
-    match = re.fullmatch(r"(\d+)([smhd]?)", text.strip())
-    if not match:
-        raise PathError(f"--expires {text!r}: give seconds or a number with s, m, h or d (e.g. 12h)")
-    seconds = int(match.group(1)) * _UNITS[match.group(2) or "s"]
-    if not 1 <= seconds <= MAX_EXPIRES:
-        raise PathError(f"--expires {text!r}: must be between 1 second and 7 days")
-    return seconds
-
-
 @app.command("presign")
 def presign(
     path: Annotated[str, typer.Argument(help="ALIAS/BUCKET/KEY")],
@@ -377,33 +342,6 @@ def presign(
         typer.echo(url)
 
 
-def _stat_object(clients: S3Clients, target: RemotePath) -> dict[str, Any]:
-    with s3_errors(str(target)):
-        head = clients.get(target.alias).head_object(Bucket=target.bucket, Key=target.key)
-    return {
-        "path": str(target),
-        "size": head["ContentLength"],
-        "etag": str(head.get("ETag", "")).strip('"'),
-        "content_type": head.get("ContentType", ""),
-        "last_modified": head["LastModified"].isoformat(),
-        "storage_class": head.get("StorageClass", "STANDARD"),
-        "metadata": head.get("Metadata", {}),
-    }
-
-
-def _stat_bucket(clients: S3Clients, target: RemotePath) -> dict[str, Any]:
-    client = clients.get(target.alias)
-    with s3_errors(str(target)):
-        head = client.head_bucket(Bucket=target.bucket)
-        location = client.get_bucket_location(Bucket=target.bucket).get("LocationConstraint")
-    headers = head.get("ResponseMetadata", {}).get("HTTPHeaders", {})
-    return {
-        "path": str(target),
-        "type": "bucket",
-        "region": location or headers.get("x-amz-bucket-region", ""),
-    }
-
-
 @app.command("stat")
 def stat(
     path: Annotated[str, typer.Argument(help="ALIAS/BUCKET or ALIAS/BUCKET/KEY")],
@@ -423,5 +361,5 @@ def stat(
     with _handled():
         target = _remote(path)
         clients = S3Clients()
-        found = _stat_bucket(clients, target) if not target.key else _stat_object(clients, target)
+        found = stat_bucket(clients, target) if not target.key else stat_object(clients, target)
     emit_object(found, output)
