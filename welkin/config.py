@@ -31,6 +31,8 @@ class Settings:
     max_json_body_bytes: int = 1 << 20
     log_level: str = "info"
     availability_zones: tuple[str, ...] = field(default=())
+    # Host names under which buckets are addressed virtual-host style (bucket.localhost:8470).
+    s3_domains: tuple[str, ...] = ("localhost",)
 
     @property
     def zones(self) -> tuple[str, ...]:

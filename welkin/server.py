@@ -1,7 +1,8 @@
 """Builds one region's ASGI app from each service's routes.
 
-Route order matters only between protocols: Huawei/Keystone paths are claimed
-first; the S3 API (which owns every other path) will be mounted last.
+Route order matters only between protocols: a request addressed to a bucket by its
+host name (bucket.localhost) is S3's whatever its path; otherwise Huawei/Keystone
+paths and /health are claimed first and the S3 API owns every other path.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, Router
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from welkin import __version__
 from welkin.config import Settings
@@ -31,6 +32,11 @@ from welkin.iam.api.permissions import PermissionApi
 from welkin.iam.api.tokens import TokenApi
 from welkin.iam.keyring import Keyring, load_or_create_key
 from welkin.iam.service import Iam, RootCredentials, bootstrap
+from welkin.obs.s3api.app import S3Api
+from welkin.obs.s3api.bucket_handlers import BucketHandlers
+from welkin.obs.s3api.object_handlers import ObjectHandlers
+from welkin.obs.s3api.routing import Routes
+from welkin.obs.service import Obs
 
 
 @dataclass
@@ -41,6 +47,7 @@ class Region:
     clock: Clock
     db: Database
     iam: Iam
+    obs: Obs
     root_credentials: RootCredentials | None = None
 
     @classmethod
@@ -49,14 +56,24 @@ class Region:
         clock = clock or SystemClock()
         db = Database(settings.metadata_url)
         keyring = Keyring(load_or_create_key(settings.data_dir / "secret.key"))
-        return cls(settings, clock, db, Iam.build(db, clock, keyring, settings))
+        iam = Iam.build(db, clock, keyring, settings)
+        obs = Obs.build(db, clock, settings.data_dir, settings.region)
+        return cls(settings, clock, db, iam, obs)
 
     async def start(self) -> None:
         await asyncio.to_thread(migrate.upgrade, self.settings.metadata_url)
         self.root_credentials = await bootstrap(self.iam, self.settings.data_dir)
+        await self.obs.start()
 
     async def stop(self) -> None:
+        await self.obs.stop()
         await self.db.close()
+
+    def s3_app(self) -> S3Api:
+        routes = Routes()
+        BucketHandlers(self.obs.buckets, self.db).register(routes)
+        ObjectHandlers(self.obs.objects).register(routes)
+        return S3Api(self.iam, self.obs.buckets, routes, self.settings.s3_domains)
 
     def app(self) -> ASGIApp:
         ctx = ApiContext(self.iam, self.settings.max_json_body_bytes)
@@ -89,6 +106,17 @@ class Region:
         # One IAM router; the path prefix decides the error format (Keystone's for /v3).
         huawei_app = ErrorBoundary(iam, huawei_error)
         keystone_app = ErrorBoundary(iam, keystone_error)
-        return RequestIdMiddleware(
-            PrefixDispatcher({"/v3.0": huawei_app, "/welkin": huawei_app, "/v3": keystone_app}, front)
+        s3 = self.s3_app()
+        by_path = PrefixDispatcher(
+            {"/v3.0": huawei_app, "/welkin": huawei_app, "/v3": keystone_app, "/health": front}, s3
         )
+
+        async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "lifespan":
+                await front(scope, receive, send)
+            elif scope["type"] == "http" and s3.addresses_by_host(scope):
+                await s3(scope, receive, send)
+            else:
+                await by_path(scope, receive, send)
+
+        return RequestIdMiddleware(dispatch)

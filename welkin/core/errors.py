@@ -44,6 +44,9 @@ class WelkinError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+        # Extra response headers a protocol edge sends with the error (S3's
+        # x-amz-delete-marker, Allow, ...).
+        self.headers: dict[str, str] = {}
 
 
 class BadRequest(WelkinError):

@@ -110,6 +110,47 @@ WELKIN_DELETE_ACCOUNT = "welkin:accounts:deleteAccount"
 WELKIN_LIST_AUDIT_EVENTS = "welkin:audit:listEvents"
 WELKIN_GET_AUDIT_EVENT = "welkin:audit:getEvent"
 
+# Object storage, as Huawei OBS names its IAM actions. Deleting a bucket's CORS rules
+# or lifecycle rules is checked as putting them, as on Huawei.
+OBS_LIST_ALL_MY_BUCKETS = "obs:bucket:ListAllMyBuckets"
+OBS_CREATE_BUCKET = "obs:bucket:CreateBucket"
+OBS_DELETE_BUCKET = "obs:bucket:DeleteBucket"
+OBS_HEAD_BUCKET = "obs:bucket:HeadBucket"
+OBS_GET_BUCKET_LOCATION = "obs:bucket:GetBucketLocation"
+OBS_LIST_BUCKET = "obs:bucket:ListBucket"
+OBS_LIST_BUCKET_VERSIONS = "obs:bucket:ListBucketVersions"
+OBS_LIST_BUCKET_MULTIPART_UPLOADS = "obs:bucket:ListBucketMultipartUploads"
+OBS_GET_BUCKET_VERSIONING = "obs:bucket:GetBucketVersioning"
+OBS_PUT_BUCKET_VERSIONING = "obs:bucket:PutBucketVersioning"
+OBS_GET_BUCKET_TAGGING = "obs:bucket:GetBucketTagging"
+OBS_PUT_BUCKET_TAGGING = "obs:bucket:PutBucketTagging"
+OBS_DELETE_BUCKET_TAGGING = "obs:bucket:DeleteBucketTagging"
+OBS_GET_BUCKET_CORS = "obs:bucket:GetBucketCORS"
+OBS_PUT_BUCKET_CORS = "obs:bucket:PutBucketCORS"
+OBS_GET_BUCKET_POLICY = "obs:bucket:GetBucketPolicy"
+OBS_PUT_BUCKET_POLICY = "obs:bucket:PutBucketPolicy"
+OBS_DELETE_BUCKET_POLICY = "obs:bucket:DeleteBucketPolicy"
+OBS_GET_BUCKET_ACL = "obs:bucket:GetBucketAcl"
+OBS_PUT_BUCKET_ACL = "obs:bucket:PutBucketAcl"
+OBS_GET_LIFECYCLE_CONFIGURATION = "obs:bucket:GetLifecycleConfiguration"
+OBS_PUT_LIFECYCLE_CONFIGURATION = "obs:bucket:PutLifecycleConfiguration"
+OBS_GET_BUCKET_NOTIFICATION = "obs:bucket:GetBucketNotification"
+OBS_PUT_BUCKET_NOTIFICATION = "obs:bucket:PutBucketNotification"
+OBS_PUT_OBJECT = "obs:object:PutObject"
+OBS_GET_OBJECT = "obs:object:GetObject"
+OBS_GET_OBJECT_VERSION = "obs:object:GetObjectVersion"
+OBS_DELETE_OBJECT = "obs:object:DeleteObject"
+OBS_DELETE_OBJECT_VERSION = "obs:object:DeleteObjectVersion"
+OBS_GET_OBJECT_ACL = "obs:object:GetObjectAcl"
+OBS_GET_OBJECT_VERSION_ACL = "obs:object:GetObjectVersionAcl"
+OBS_PUT_OBJECT_ACL = "obs:object:PutObjectAcl"
+OBS_PUT_OBJECT_VERSION_ACL = "obs:object:PutObjectVersionAcl"
+OBS_GET_OBJECT_TAGGING = "obs:object:GetObjectTagging"
+OBS_PUT_OBJECT_TAGGING = "obs:object:PutObjectTagging"
+OBS_DELETE_OBJECT_TAGGING = "obs:object:DeleteObjectTagging"
+OBS_LIST_MULTIPART_UPLOAD_PARTS = "obs:object:ListMultipartUploadParts"
+OBS_ABORT_MULTIPART_UPLOAD = "obs:object:AbortMultipartUpload"
+
 IAM_ACTIONS: frozenset[str] = frozenset(
     value for name, value in dict(globals()).items() if name.startswith("IAM_") and isinstance(value, str)
 )
@@ -118,6 +159,10 @@ WELKIN_ACTIONS: frozenset[str] = frozenset(
     value for name, value in dict(globals()).items() if name.startswith("WELKIN_") and isinstance(value, str)
 )
 """Every operator action above."""
+OBS_ACTIONS: frozenset[str] = frozenset(
+    value for name, value in dict(globals()).items() if name.startswith("OBS_") and isinstance(value, str)
+)
+"""Every object storage action above."""
 
 # An account's own audit trail, under the name of Huawei's Cloud Trace Service, so that
 # Tenant Administrator and Tenant Guest can read it as they read CTS traces.

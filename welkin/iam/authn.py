@@ -18,7 +18,13 @@ from welkin.core.db import Database
 from welkin.iam import keyring as passwords
 from welkin.iam.keyring import Keyring
 from welkin.iam.models import Account, AuthMethod, KeyStatus, Principal, Project, TokenClaims, User
-from welkin.iam.signatures import HttpRequestView, Scheme, SignatureClaim, parse_claim, verify
+from welkin.iam.signatures import (
+    HttpRequestView,
+    SignatureClaim,
+    VerifiedSignature,
+    parse_claim,
+    verify,
+)
 from welkin.iam.store import Conn, IamStore
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -39,6 +45,12 @@ class IssuedToken:
     user: User
     account: Account
     project: Project | None
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    principal: Principal
+    signature: VerifiedSignature
 
 
 class Authenticator:
@@ -134,6 +146,11 @@ class Authenticator:
         self, view: HttpRequestView, project_id: str | None
     ) -> Principal | None:
         """The signer of ``view``, or None when it carries no signature at all."""
+        signed = await self.check_signature(view, project_id)
+        return signed.principal if signed is not None else None
+
+    async def check_signature(self, view: HttpRequestView, project_id: str | None) -> SignedRequest | None:
+        """The signer of ``view`` and what its signature lets a body decoder verify next."""
         claim = parse_claim(view)
         if claim is None:
             return None
@@ -144,17 +161,19 @@ class Authenticator:
                 raise errors.InvalidAccessKey("The access key does not match the security token.")
             if temporary.expires_at <= now:
                 raise errors.InvalidToken("The temporary access key has expired.")
-            verify(view, claim, temporary.secret_key, now, self._max_skew)
+            verified = verify(view, claim, temporary.secret_key, now, self._max_skew)
             self._guard_replay(view, claim, now)
             async with self._db.read() as conn:
                 account = await self._store.account(conn, temporary.account_id)
                 if temporary.agency_id is None:
                     account, user = await self._identity(conn, temporary.account_id, temporary.user_id)
-                    return _principal(account, user, AuthMethod.TEMPORARY_KEY, project_id)
+                    return SignedRequest(
+                        _principal(account, user, AuthMethod.TEMPORARY_KEY, project_id), verified
+                    )
                 agency = await self._store.agency(conn, temporary.account_id, temporary.agency_id)
             if account is None or not account.enabled or agency is None:
                 raise errors.InvalidToken("The agency behind this temporary key is gone or disabled.")
-            return Principal(
+            principal = Principal(
                 account.id,
                 account.name,
                 temporary.user_id,
@@ -164,6 +183,7 @@ class Authenticator:
                 account.is_operator,
                 agency.id,
             )
+            return SignedRequest(principal, verified)
         async with self._db.read() as conn:
             found = await self._store.credential(conn, claim.access_key)
             if found is None or found[0].status is not KeyStatus.ACTIVE:
@@ -172,14 +192,17 @@ class Authenticator:
             account, user = await self._identity(conn, credential.account_id, credential.user_id)
         if user.access_mode == "console":
             raise errors.AccessDenied("This user may only sign in to the console.")
-        verify(view, claim, self._keyring.decrypt(secret), now, self._max_skew)
+        verified = verify(view, claim, self._keyring.decrypt(secret), now, self._max_skew)
         self._guard_replay(view, claim, now)
         await self._touch(credential.access_key, now)
-        return _principal(account, user, AuthMethod.ACCESS_KEY, project_id)
+        return SignedRequest(_principal(account, user, AuthMethod.ACCESS_KEY, project_id), verified)
 
     def _guard_replay(self, view: HttpRequestView, claim: SignatureClaim, now: datetime) -> None:
         # Presigned URLs are meant to be used many times; reads are harmless to repeat.
-        if claim.scheme is Scheme.AWS_V4_QUERY or view.method.upper() in _SAFE_METHODS:
+        # Object storage, like S3, takes no replay guard: its clients retry writes with
+        # the same signature, and a repeated PUT stores the same bytes again.
+        s3 = claim.service == "s3" or claim.scheme.hmac_sha1
+        if claim.scheme.presigned or s3 or view.method.upper() in _SAFE_METHODS:
             return
         key = hashlib.sha256(f"{claim.access_key}:{claim.signature}".encode()).hexdigest()
         if key in self._seen:

@@ -98,23 +98,23 @@ def _entry(
 
 
 _OBS_READ = [
-    "obs:bucket:ListAllMyBuckets",
-    "obs:bucket:HeadBucket",
-    "obs:bucket:ListBucket",
-    "obs:bucket:GetBucketLocation",
+    actions.OBS_LIST_ALL_MY_BUCKETS,
+    actions.OBS_HEAD_BUCKET,
+    actions.OBS_LIST_BUCKET,
+    actions.OBS_GET_BUCKET_LOCATION,
 ]
 _OBS_OPERATE = [
     *_OBS_READ,
-    "obs:bucket:ListBucketMultipartUploads",
-    "obs:object:GetObject",
-    "obs:object:GetObjectVersion",
-    "obs:object:PutObject",
-    "obs:object:DeleteObject",
-    "obs:object:DeleteObjectVersion",
-    "obs:object:ListMultipartUploadParts",
-    "obs:object:AbortMultipartUpload",
-    "obs:object:GetObjectAcl",
-    "obs:object:GetObjectVersionAcl",
+    actions.OBS_LIST_BUCKET_MULTIPART_UPLOADS,
+    actions.OBS_GET_OBJECT,
+    actions.OBS_GET_OBJECT_VERSION,
+    actions.OBS_PUT_OBJECT,
+    actions.OBS_DELETE_OBJECT,
+    actions.OBS_DELETE_OBJECT_VERSION,
+    actions.OBS_LIST_MULTIPART_UPLOAD_PARTS,
+    actions.OBS_ABORT_MULTIPART_UPLOAD,
+    actions.OBS_GET_OBJECT_ACL,
+    actions.OBS_GET_OBJECT_VERSION_ACL,
 ]
 _FGS_READ = ["functiongraph:*:get*", "functiongraph:*:list*"]
 _BSS_FINANCE = [
@@ -224,7 +224,10 @@ SYSTEM_PERMISSIONS: tuple[SystemPermission, ...] = (
         "OBS",
         "List buckets and get bucket metadata and location.",
         "1.0",
-        ("Allow", ["obs:bucket:ListAllMyBuckets", "obs:bucket:HeadBucket", "obs:bucket:GetBucketLocation"]),
+        (
+            "Allow",
+            [actions.OBS_LIST_ALL_MY_BUCKETS, actions.OBS_HEAD_BUCKET, actions.OBS_GET_BUCKET_LOCATION],
+        ),
     ),
     _entry(
         "fgs_full_access",

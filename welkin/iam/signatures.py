@@ -1,6 +1,7 @@
 """Verification of signed HTTP requests.
 
-Three schemes are accepted, all HMAC-SHA256 over a canonical form of the request:
+Three HMAC-SHA256 schemes are verified here, each over a canonical form of the request
+(the HMAC-SHA1 family, OBS and AWS SigV2, lives in :mod:`welkin.iam.signatures_v2`):
 
 * Huawei ``SDK-HMAC-SHA256``, as ``huaweicloudsdkcore`` signs:
   ``Authorization: SDK-HMAC-SHA256 Access=AK, SignedHeaders=a;b, Signature=hex`` with the
@@ -17,25 +18,41 @@ Three schemes are accepted, all HMAC-SHA256 over a canonical form of the request
 
 :func:`parse_claim` reads what a request asserts without any secret, so the caller can
 look the access key up; :func:`verify` then recomputes the signature with its secret.
-
-Header values, path and query are expected as Python servers hand them over (ASGI, WSGI):
-the wire bytes decoded as latin-1. Clients sign the UTF-8 text those bytes spell, so
-non-ASCII octets are re-read as UTF-8 before canonicalisation.
 """
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import hmac
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from urllib.parse import quote, unquote, unquote_plus, unquote_to_bytes
 
 from welkin.core import errors
+from welkin.iam import signatures_v2
+from welkin.iam.signed_request import (
+    HttpRequestView,
+    Scheme,
+    SignatureClaim,
+    VerifiedSignature,
+    as_utf8_text,
+    http_time,
+    lowered,
+    query_pairs,
+)
+
+__all__ = [
+    "EMPTY_SHA256",
+    "MAX_PRESIGNED_SECONDS",
+    "UNSIGNED_PAYLOAD",
+    "HttpRequestView",
+    "Scheme",
+    "SignatureClaim",
+    "VerifiedSignature",
+    "parse_claim",
+    "verify",
+]
 
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
@@ -43,9 +60,9 @@ MAX_PRESIGNED_SECONDS = 7 * 24 * 3600
 
 _HUAWEI = "SDK-HMAC-SHA256"
 _AWS = "AWS4-HMAC-SHA256"
-# Signature algorithms we recognise but do not implement (AWS SigV2 and SigV4a, Huawei's other
+# Signature algorithms we recognise but do not implement (AWS SigV4a, Huawei's other
 # signers): refusing them clearly beats treating the request as anonymous.
-_UNSUPPORTED_AWS = ("AWS", "AWS4-ECDSA-P256-SHA256")
+_UNSUPPORTED_AWS = ("AWS4-ECDSA-P256-SHA256",)
 _UNSUPPORTED_HUAWEI = ("SDK-HMAC-SM3", "SDK-ECDSA-P256-SHA256", "SDK-SM2-SM3", "V11-HMAC-SHA256")
 _UNSUPPORTED = frozenset((*_UNSUPPORTED_AWS, *_UNSUPPORTED_HUAWEI))
 _PRESIGN_PARAMS = tuple(
@@ -58,61 +75,18 @@ _DECLARED_RE = re.compile(r"[0-9a-fA-F]{64}|UNSIGNED-PAYLOAD|STREAMING-[A-Z0-9-]
 _UNRESERVED = "-_.~"
 
 
-@dataclass(frozen=True)
-class HttpRequestView:
-    """What verification needs from a request, independent of any web framework."""
-
-    method: str
-    raw_path: str  # as sent on the wire, still percent-encoded
-    raw_query: str  # as sent, without '?'
-    headers: Mapping[str, str]  # lower-cased names -> value (multi-valued joined with ',')
-    # hex sha256 of the body when the caller has read it; None while it is an unread stream
-    body_sha256: str | None
-
-
-class Scheme(enum.Enum):
-    HUAWEI_SDK = "SDK-HMAC-SHA256"
-    AWS_V4_HEADER = "AWS4-HMAC-SHA256"
-    AWS_V4_QUERY = "AWS4-HMAC-SHA256-QUERY"
-
-
-@dataclass(frozen=True)
-class SignatureClaim:
-    scheme: Scheme
-    access_key: str
-    signed_headers: tuple[str, ...]  # lower-case, in the order the client signed them
-    signature: str  # lower-case hex
-    timestamp: datetime  # aware UTC
-    security_token: str | None = field(repr=False)
-    region: str | None  # AWS credential scope parts; None for Huawei
-    service: str | None
-    expires_seconds: int | None  # presigned only
-    # Declared payload hash: hex, UNSIGNED-PAYLOAD or STREAMING-*; empty when the request
-    # declares none, in which case the signature covers the body's actual hash.
-    payload_hash: str
-
-
-@dataclass(frozen=True)
-class VerifiedSignature:
-    """What a streaming-chunk verifier needs to continue the signature chain."""
-
-    signature: str  # the seed signature
-    timestamp: str  # as it entered the string to sign, e.g. 20250301T120000Z
-    scope: str | None  # 20250301/region/service/aws4_request; None for Huawei
-    signing_key: bytes | None = field(repr=False)  # derived SigV4 key; None for Huawei
-
-
 def parse_claim(request: HttpRequestView) -> SignatureClaim | None:
     """The claim the request makes, or None when it carries no signature at all.
 
     Raises MissingAuthentication when the date is missing and InvalidArgument when the
     Authorization header or presigned parameters are malformed or unsupported.
     """
-    headers = _lowered(request.headers)
+    headers = lowered(request.headers)
     scheme, _, rest = headers.get("authorization", "").strip().partition(" ")
     auth_params: dict[str, str] = {}
+    pairs = query_pairs(request.raw_query)
     names: set[str] = set()
-    for key, value in _query_pairs(request.raw_query):
+    for key, value in pairs:
         name = unquote_plus(key)
         names.add(name)
         if name in _PRESIGN_PARAMS or name == "X-Amz-Security-Token":
@@ -120,19 +94,24 @@ def parse_claim(request: HttpRequestView) -> SignatureClaim | None:
                 raise errors.InvalidArgument(f"query parameter {name} appears more than once")
             auth_params[name] = unquote_plus(value)
     presigned = any(n in auth_params for n in ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature"))
-    if scheme in (_HUAWEI, _AWS) or scheme in _UNSUPPORTED:
-        if presigned:
+    v2_key_ids = [signatures_v2.QUERY_KEY_IDS[n] for n in names & signatures_v2.QUERY_KEY_IDS.keys()]
+    v2_presigned = "Signature" in names and bool(v2_key_ids)
+    if scheme in (_HUAWEI, _AWS) or scheme in _UNSUPPORTED or scheme in signatures_v2.HEADER_SCHEMES:
+        if presigned or v2_presigned:
             raise errors.InvalidArgument("only one authentication mechanism is allowed per request")
         if scheme == _HUAWEI:
             return _huawei_claim(rest, headers)
         if scheme == _AWS:
             return _aws_header_claim(rest, headers)
+        if scheme in signatures_v2.HEADER_SCHEMES:
+            return signatures_v2.header_claim(signatures_v2.HEADER_SCHEMES[scheme], rest, headers)
         raise errors.InvalidArgument(f"unsupported signature algorithm {scheme}")
+    if (presigned and v2_presigned) or len(v2_key_ids) > 1:
+        raise errors.InvalidArgument("only one authentication mechanism is allowed per request")
     if presigned:
         return _aws_query_claim(auth_params, headers)
-    if {"AWSAccessKeyId", "Signature"} <= names:
-        # boto3 still presigns S3 URLs with SigV2 unless told signature_version="s3v4".
-        raise errors.InvalidArgument("signature version 2 is not supported: presign with s3v4")
+    if v2_presigned:
+        return signatures_v2.query_claim(v2_key_ids[0], pairs)
     return None
 
 
@@ -152,7 +131,9 @@ def verify(
     with ``claim.payload_hash`` once read is the caller's job.
     """
     _check_time(claim, now, max_skew)
-    headers = _lowered(request.headers)
+    if claim.scheme.hmac_sha1:
+        return signatures_v2.verify_v2(request, claim, secret_key)
+    headers = lowered(request.headers)
     stamp = claim.timestamp.strftime(_BASIC_FORMAT)
     huawei = claim.scheme is Scheme.HUAWEI_SDK
     if huawei:
@@ -208,7 +189,7 @@ def _aws_header_claim(rest: str, headers: Mapping[str, str]) -> SignatureClaim:
         timestamp = _basic_time(headers["x-amz-date"], "X-Amz-Date")
     elif headers.get("date"):
         # SigV4 allows the plain Date header instead; botocore uses it when one is set.
-        timestamp = _http_time(headers["date"])
+        timestamp = http_time(headers["date"])
     else:
         raise errors.MissingAuthentication("AWS authentication requires a valid Date or X-Amz-Date header")
     access_key, region, service = _credential(fields["Credential"], timestamp)
@@ -303,15 +284,12 @@ def _basic_time(value: str, name: str) -> datetime:
         raise errors.InvalidArgument(f"{name} must look like 20250301T120000Z, got {value!r}") from None
 
 
-def _http_time(value: str) -> datetime:
-    try:
-        parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        raise errors.InvalidArgument(f"unreadable Date header {value!r}") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
 def _check_time(claim: SignatureClaim, now: datetime, max_skew: timedelta) -> None:
+    if claim.scheme.presigned and claim.scheme.hmac_sha1:
+        # Dated by their absolute expiry, which OBS and S3 let lie any distance ahead.
+        if now > claim.timestamp:
+            raise errors.RequestExpired("the presigned URL has expired")
+        return
     if claim.expires_seconds is None:
         if abs(now - claim.timestamp) > max_skew:
             raise errors.RequestExpired("the request time is too far from the server time")
@@ -322,25 +300,13 @@ def _check_time(claim: SignatureClaim, now: datetime, max_skew: timedelta) -> No
         raise errors.RequestExpired("the presigned URL has expired")
 
 
-def _lowered(headers: Mapping[str, str]) -> dict[str, str]:
-    return {name.lower(): value for name, value in headers.items()}
-
-
-def _as_utf8_text(value: str) -> str:
-    try:
-        return value.encode("latin-1").decode("utf-8")
-    except UnicodeError:
-        # Not latin-1-decoded UTF-8: either already real text or raw latin-1, used as is.
-        return value
-
-
 def _canonical_headers(headers: Mapping[str, str], names: tuple[str, ...], trim_all: bool) -> str:
     lines = []
     for name in names:
         value = headers.get(name)
         if value is None:
             raise errors.SignatureDoesNotMatch(f"signed header {name!r} is not in the request")
-        value = _as_utf8_text(value)
+        value = as_utf8_text(value)
         # SigV4 collapses inner runs of spaces; the Huawei SDK only strips the ends.
         lines.append(f"{name}:{' '.join(value.split()) if trim_all else value.strip()}\n")
     return "".join(lines)
@@ -358,15 +324,6 @@ def _refuse_unsigned_amz_headers(headers: Mapping[str, str], claim: SignatureCla
         raise errors.SignatureDoesNotMatch(f"headers present but not signed: {', '.join(unsigned)}")
 
 
-def _query_pairs(raw_query: str) -> list[tuple[str, str]]:
-    pairs = []
-    for item in _as_utf8_text(raw_query).split("&"):
-        if item:
-            key, _, value = item.partition("=")
-            pairs.append((key, value))
-    return pairs
-
-
 def _reencode(raw: str, plus: bool = False) -> str:
     # Works on octets, so that whatever a client encoded (even invalid UTF-8) round-trips.
     return quote(unquote_to_bytes(raw.replace("+", " ") if plus else raw), safe=_UNRESERVED)
@@ -374,14 +331,14 @@ def _reencode(raw: str, plus: bool = False) -> str:
 
 def _huawei_uri(raw_path: str) -> str:
     # The SDK decodes the whole path before splitting it: an encoded slash separates segments.
-    segments = unquote(_as_utf8_text(raw_path)).split("/")
+    segments = unquote(as_utf8_text(raw_path)).split("/")
     uri = "/".join(quote(segment, safe=_UNRESERVED) for segment in segments)
     return uri if uri.endswith("/") else uri + "/"
 
 
 def _aws_uri(raw_path: str, service: str | None) -> str:
     # Segment by segment, so an encoded slash stays inside its segment.
-    segments = [_reencode(segment) for segment in _as_utf8_text(raw_path).split("/")]
+    segments = [_reencode(segment) for segment in as_utf8_text(raw_path).split("/")]
     if service == "s3":
         return "/".join(segments) or "/"
     # Other services sign a path without dot segments or empty segments, encoded twice.
@@ -397,7 +354,7 @@ def _aws_uri(raw_path: str, service: str | None) -> str:
 
 
 def _canonical_query(raw_query: str, huawei: bool) -> str:
-    pairs = _query_pairs(raw_query)
+    pairs = query_pairs(raw_query)
     if huawei:
         # The SDK sorts decoded (key, value) pairs, which is not the order of their encodings.
         decoded = sorted((unquote_plus(k), unquote_plus(v)) for k, v in pairs)

@@ -598,18 +598,6 @@ def test_claim_repr_hides_the_security_token() -> None:
     assert TOKEN not in repr(claim)
 
 
-def test_sigv2_presigned_url_is_refused_not_treated_as_anonymous() -> None:
-    view = HttpRequestView(
-        method="GET",
-        raw_path="/b/k",
-        raw_query="AWSAccessKeyId=AK&Signature=j8nFem5hY0CkohcfsFgMC7%2F96eg%3D&Expires=1795321795",
-        headers={"host": "h"},
-        body_sha256=None,
-    )
-    with pytest.raises(errors.InvalidArgument, match="s3v4"):
-        parse_claim(view)
-
-
 # --- whole clients, captured just before the wire ---------------------------------------
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-import welkin.iam.tables  # noqa: F401  (registers the tables on the shared metadata)
+# Imported for their side effect: each registers its tables on the shared metadata.
 from welkin.core.db import metadata
 
 url = context.config.attributes["sqlalchemy_url"]

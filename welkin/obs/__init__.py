@@ -1,0 +1,1 @@
+"""OBS: object storage spoken over the S3 and OBS wire protocols."""

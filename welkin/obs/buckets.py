@@ -1,0 +1,104 @@
+"""Buckets: naming, ownership, versioning state and their configuration documents."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from welkin.core.clock import Clock
+from welkin.core.db import Database
+from welkin.obs import errors, store
+from welkin.obs.models import Bucket, Versioning
+
+_NAME_RE = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", re.ASCII)
+# First path segments the region's other APIs answer on: a bucket by these names could
+# never be reached path-style.
+_RESERVED = frozenset({"health", "welkin", "console", "static", "api"})
+_RESERVED_RE = re.compile(r"v\d+(\.\d+)?", re.ASCII)
+
+
+def check_bucket_name(name: str) -> None:
+    """S3's naming rules, plus the names Welkin's own APIs live under."""
+    if not _NAME_RE.fullmatch(name):
+        raise errors.InvalidBucketName(
+            f"{name!r}: a bucket name has 3 to 63 lower-case letters, digits, dots and hyphens, "
+            "and starts and ends with a letter or digit"
+        )
+    if ".." in name or ".-" in name or "-." in name:
+        raise errors.InvalidBucketName(f"{name!r}: dots may not be next to each other or to a hyphen")
+    if name.startswith(("xn--", "sthree-")) or name.endswith(("-s3alias", "--ol-s3")):
+        raise errors.InvalidBucketName(f"{name!r} uses a reserved prefix or suffix")
+    try:
+        ipaddress.IPv4Address(name)
+    except ValueError:
+        pass
+    else:
+        raise errors.InvalidBucketName(f"{name!r}: a bucket name may not look like an IP address")
+    if name in _RESERVED or _RESERVED_RE.fullmatch(name):
+        raise errors.InvalidBucketName(f"{name!r} is reserved for the region's own APIs")
+
+
+class BucketService:
+    """Buckets of one region. Bucket rows are cached: they are read on every request."""
+
+    def __init__(self, db: Database, clock: Clock, region: str) -> None:
+        self._db = db
+        self._clock = clock
+        self._region = region
+        self._cache: dict[str, Bucket] = {}
+
+    async def create(self, account_id: str, name: str, location: str | None, acl: str) -> Bucket:
+        check_bucket_name(name)
+        if location not in (None, "", self._region):
+            raise errors.InvalidLocationConstraint(
+                f"this endpoint serves region {self._region!r}, not {location!r}"
+            )
+        bucket = Bucket(name, account_id, self._region, self._clock.now(), Versioning.UNVERSIONED, acl)
+        async with self._db.transaction() as conn:
+            existing = await store.bucket(conn, name)
+            if existing is not None:
+                if existing.account_id == account_id:
+                    raise errors.BucketAlreadyOwnedByYou(f"you already own bucket {name!r}")
+                raise errors.BucketAlreadyExists(f"bucket name {name!r} is taken; choose another")
+            await store.insert_bucket(conn, bucket)
+        self._cache.pop(name, None)
+        return bucket
+
+    async def get(self, name: str) -> Bucket:
+        cached = self._cache.get(name)
+        if cached is not None:
+            return cached
+        async with self._db.read() as conn:
+            found = await store.bucket(conn, name)
+        if found is None:
+            raise errors.NoSuchBucket(f"bucket {name!r} does not exist")
+        self._cache[name] = found
+        return found
+
+    async def list_owned(self, account_id: str) -> list[Bucket]:
+        async with self._db.read() as conn:
+            return await store.buckets_of(conn, account_id)
+
+    async def delete(self, name: str) -> None:
+        async with self._db.transaction() as conn:
+            if await store.bucket(conn, name) is None:
+                raise errors.NoSuchBucket(f"bucket {name!r} does not exist")
+            if await store.bucket_in_use(conn, name):
+                raise errors.BucketNotEmpty(
+                    f"bucket {name!r} still holds objects, versions or multipart uploads"
+                )
+            await store.delete_bucket(conn, name)
+        self._cache.pop(name, None)
+
+    async def set_versioning(self, name: str, state: Versioning) -> None:
+        if state is Versioning.UNVERSIONED:
+            raise errors.MalformedXML("versioning can be Enabled or Suspended, never turned off again")
+        async with self._db.transaction() as conn:
+            await store.set_versioning(conn, name, state)
+        self._cache.pop(name, None)
+
+    async def set_document(self, name: str, document: str, value: str | None) -> None:
+        """Store (or with None, remove) one of the bucket's JSON documents: policy, cors, ..."""
+        async with self._db.transaction() as conn:
+            await store.set_bucket_document(conn, name, document, value)
+        self._cache.pop(name, None)

@@ -1,0 +1,318 @@
+"""Objects: writing, reading and deleting versions, under each bucket's versioning state.
+
+A write streams the body into a staged blob first and commits metadata after, so the
+previous version stays whole until the new one is complete; see blobs.py for the rest
+of the durability contract.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection as Conn
+
+from welkin.core import errors as core
+from welkin.core.clock import Clock
+from welkin.core.db import Database
+from welkin.obs import checksums, errors, store
+from welkin.obs.blobs import BlobStore, Digest, StagedBlob
+from welkin.obs.conditions import Preconditions, check_write
+from welkin.obs.models import (
+    NULL_VERSION,
+    Bucket,
+    Checksum,
+    ObjectAttributes,
+    ObjectVersion,
+    Part,
+    Versioning,
+)
+
+MAX_KEY_BYTES = 1024
+NO_PRECONDITIONS = Preconditions()
+MAX_OBJECT_BYTES = 5 * (1 << 40)  # S3's single-object limit
+MAX_PUT_BYTES = 5 * (1 << 30)  # S3's limit for one PUT
+
+
+def check_key(key: str) -> None:
+    if not key:
+        raise core.InvalidArgument("an object key may not be empty")
+    if len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
+        raise errors.KeyTooLongError("Your key is too long: keys are at most 1024 bytes of UTF-8")
+    if "\x00" in key:
+        raise core.InvalidArgument("an object key may not contain a NUL character")
+
+
+@dataclass(frozen=True)
+class IncomingBody:
+    """A body to store, and what the client said it would hash to.
+
+    ``expected_checksum`` is called once the stream is exhausted, since an aws-chunked
+    body carries its checksum in a trailer after the data.
+    """
+
+    stream: AsyncIterator[bytes]
+    content_md5: str | None = None  # base64, from Content-MD5
+    checksum_algorithm: str | None = None
+    expected_checksum: Callable[[], str | None] = lambda: None
+    max_size: int = MAX_PUT_BYTES
+
+
+@dataclass(frozen=True)
+class WrittenBody:
+    blob: StagedBlob
+    md5_hex: str
+    checksum: Checksum | None
+
+
+@dataclass(frozen=True)
+class DeleteOutcome:
+    version_id: str | None  # the version removed, or of the delete marker created
+    delete_marker: bool
+
+
+class ObjectService:
+    def __init__(self, db: Database, blobs: BlobStore, clock: Clock) -> None:
+        self._db = db
+        self._blobs = blobs
+        self._clock = clock
+        self._last_seq = 0
+
+    # --- bodies --------------------------------------------------------------------------
+    async def receive(self, body: IncomingBody, blob_name: str | None = None) -> WrittenBody:
+        """Stream ``body`` to a staged blob and check it against the client's digests."""
+        md5 = hashlib.md5(usedforsecurity=False)
+        digests: list[Digest] = [md5]
+        hasher = (
+            checksums.Checksum(checksums.ChecksumAlgorithm(body.checksum_algorithm))
+            if (body.checksum_algorithm)
+            else None
+        )
+        if hasher is not None:
+            digests.append(hasher)
+        staged = await self._blobs.write(body.stream, digests, body.max_size, blob_name)
+        try:
+            if body.content_md5 is not None and base64.b64encode(md5.digest()).decode() != body.content_md5:
+                raise errors.BadDigest("The Content-MD5 you specified did not match what we received.")
+            checksum = None
+            if hasher is not None and body.checksum_algorithm is not None:
+                value = hasher.value()
+                expected = body.expected_checksum()
+                if expected is not None and expected != value:
+                    raise errors.BadDigest(
+                        f"The {body.checksum_algorithm} you specified did not match the calculated checksum."
+                    )
+                checksum = Checksum(body.checksum_algorithm, value)
+        except BaseException:
+            self._blobs.discard([staged.name])
+            raise
+        return WrittenBody(staged, md5.hexdigest(), checksum)
+
+    # --- writes --------------------------------------------------------------------------
+    async def put(
+        self,
+        bucket: Bucket,
+        key: str,
+        body: IncomingBody,
+        attributes: ObjectAttributes,
+        owner_id: str,
+        preconditions: Preconditions = NO_PRECONDITIONS,
+    ) -> ObjectVersion:
+        check_key(key)
+        object_id = secrets.token_hex(16)
+        written = await self.receive(body, blob_name=object_id)
+        blob = written.blob.name if written.blob.size else None
+        obj = self._new_version(
+            bucket, key, object_id, written.blob.size, written.md5_hex, owner_id, attributes, written.checksum
+        )
+        obj = replace(obj, blob=blob)
+        try:
+            await self.commit_version(bucket, obj, preconditions)
+        except BaseException:
+            self._blobs.discard([written.blob.name])
+            raise
+        if blob is None:
+            self._blobs.discard([written.blob.name])
+        else:
+            self._blobs.publish([blob])
+        return obj
+
+    def _new_version(
+        self,
+        bucket: Bucket,
+        key: str,
+        object_id: str,
+        size: int,
+        etag: str,
+        owner_id: str,
+        attributes: ObjectAttributes,
+        checksum: Checksum | None,
+        parts_count: int | None = None,
+    ) -> ObjectVersion:
+        enabled = bucket.versioning is Versioning.ENABLED
+        return ObjectVersion(
+            id=object_id,
+            bucket=bucket.name,
+            key=key,
+            version_id=secrets.token_hex(16) if enabled else NULL_VERSION,
+            seq=self._next_seq(),
+            is_latest=True,
+            delete_marker=False,
+            size=size,
+            etag=etag,
+            last_modified=self._clock.now(),
+            owner_id=owner_id,
+            attributes=attributes,
+            checksum=checksum,
+            blob=object_id if size else None,
+            parts_count=parts_count,
+        )
+
+    async def commit_version(
+        self,
+        bucket: Bucket,
+        obj: ObjectVersion,
+        preconditions: Preconditions = NO_PRECONDITIONS,
+    ) -> None:
+        """Make ``obj`` the key's current version, in one transaction."""
+        async with self._db.transaction() as conn:
+            current = await store.latest(conn, bucket.name, obj.key)
+            if preconditions:
+                check_write(current, preconditions)
+            await self._retire(conn, bucket, obj.key, current)
+            await store.insert_version(conn, obj)
+
+    async def _retire(self, conn: Conn, bucket: Bucket, key: str, current: ObjectVersion | None) -> None:
+        """Make room for a new current version of ``key``."""
+        if current is None:
+            return
+        if bucket.versioning is Versioning.ENABLED:
+            await store.clear_latest(conn, bucket.name, key)
+            return
+        # Unversioned or suspended: the "null" version is replaced; others stay as history.
+        null = current if current.version_id == NULL_VERSION else None
+        if null is None and bucket.versioning is Versioning.SUSPENDED:
+            null = await store.version(conn, bucket.name, key, NULL_VERSION)
+        if null is not None:
+            await store.delete_version(conn, null, self._clock.now())
+        if current is not null:
+            await store.clear_latest(conn, bucket.name, key)
+
+    async def delete(self, bucket: Bucket, key: str, version_id: str | None) -> DeleteOutcome:
+        """DELETE as S3 does it: a version when named, else a delete marker or the object."""
+        check_key(key)
+        async with self._db.transaction() as conn:
+            if version_id is not None:
+                return await self._delete_version(conn, bucket, key, version_id)
+            current = await store.latest(conn, bucket.name, key)
+            if bucket.versioning is Versioning.UNVERSIONED:
+                if current is not None:
+                    await store.delete_version(conn, current, self._clock.now())
+                return DeleteOutcome(None, False)
+            marker = replace(
+                self._new_version(bucket, key, secrets.token_hex(16), 0, "", "", ObjectAttributes(), None),
+                delete_marker=True,
+            )
+            await self._retire(conn, bucket, key, current)
+            await store.insert_version(conn, marker)
+            return DeleteOutcome(marker.version_id, True)
+
+    async def _delete_version(self, conn: Conn, bucket: Bucket, key: str, version_id: str) -> DeleteOutcome:
+        found = await store.version(conn, bucket.name, key, version_id)
+        if found is None:
+            if version_id != NULL_VERSION and not _looks_like_version(version_id):
+                raise core.InvalidArgument("Invalid version id specified")
+            return DeleteOutcome(version_id, False)
+        await store.delete_version(conn, found, self._clock.now())
+        if found.is_latest:
+            successor = await store.newest_remaining(conn, bucket.name, key)
+            if successor is not None:
+                await store.mark_latest(conn, successor.id)
+        return DeleteOutcome(version_id, found.delete_marker)
+
+    # --- reads ---------------------------------------------------------------------------
+    async def head(self, bucket: Bucket, key: str, version_id: str | None) -> ObjectVersion:
+        """The version to serve; NoSuchKey/NoSuchVersion, or 405 for a delete marker by id."""
+        check_key(key)
+        async with self._db.read() as conn:
+            if version_id is None:
+                obj = await store.latest(conn, bucket.name, key)
+            else:
+                obj = await store.version(conn, bucket.name, key, version_id)
+        if obj is None:
+            if version_id is not None:
+                if version_id != NULL_VERSION and not _looks_like_version(version_id):
+                    raise core.InvalidArgument("Invalid version id specified")
+                raise errors.NoSuchVersion("The specified version does not exist.")
+            raise errors.NoSuchKey("The specified key does not exist.")
+        if obj.delete_marker:
+            if version_id is not None:
+                raise DeleteMarkerAccessed(obj)
+            raise DeletedObject(obj)
+        return obj
+
+    async def parts_of(self, obj: ObjectVersion) -> list[Part]:
+        async with self._db.read() as conn:
+            return await store.object_parts(conn, obj.id)
+
+    async def read(self, obj: ObjectVersion, start: int, end: int) -> AsyncIterator[bytes]:
+        """Bytes ``start`` to ``end`` (exclusive) of ``obj``'s body, streamed."""
+        if start >= end:
+            return
+        if obj.parts_count:
+            offset = 0
+            for part in await self.parts_of(obj):
+                lo, hi = max(start, offset), min(end, offset + part.size)
+                if lo < hi:
+                    async for chunk in self._read_blob(part.blob, lo - offset, hi - offset):
+                        yield chunk
+                offset += part.size
+            return
+        if obj.blob is not None:
+            async for chunk in self._read_blob(obj.blob, start, end):
+                yield chunk
+
+    async def _read_blob(self, name: str, start: int, end: int) -> AsyncIterator[bytes]:
+        reader = self._blobs.open(name)
+        try:
+            async for chunk in reader.stream(start, end):
+                yield chunk
+        finally:
+            reader.close()
+
+    def _next_seq(self) -> int:
+        # Strictly increasing even if the clock stalls or steps back.
+        self._last_seq = max(time.time_ns(), self._last_seq + 1)
+        return self._last_seq
+
+
+def _looks_like_version(version_id: str) -> bool:
+    return len(version_id) == 32 and all(c in "0123456789abcdef" for c in version_id)
+
+
+class DeletedObject(errors.NoSuchKey):
+    """The current version is a delete marker (404, with x-amz-delete-marker: true)."""
+
+    def __init__(self, marker: ObjectVersion) -> None:
+        super().__init__("The specified key does not exist.")
+        self.marker = marker
+
+
+class DeleteMarkerAccessed(core.WelkinError):
+    """GET/HEAD of a delete marker by version id (405, as S3 answers)."""
+
+    code = "MethodNotAllowed"
+    status = 405
+
+    def __init__(self, marker: ObjectVersion) -> None:
+        super().__init__("The specified method is not allowed against this resource.")
+        self.marker = marker
+
+
+def last_modified_http(when: datetime) -> str:
+    return when.strftime("%a, %d %b %Y %H:%M:%S GMT")

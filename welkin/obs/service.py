@@ -1,0 +1,72 @@
+"""The object storage service of one region: its parts, start-up recovery and upkeep."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from welkin.core.clock import Clock
+from welkin.core.db import Database
+from welkin.obs import store
+from welkin.obs.blobs import BlobStore
+from welkin.obs.buckets import BucketService
+from welkin.obs.objects import ObjectService
+
+log = logging.getLogger("welkin.obs")
+REAP_INTERVAL = 5.0
+
+
+@dataclass
+class Obs:
+    db: Database
+    blobs: BlobStore
+    buckets: BucketService
+    objects: ObjectService
+    _reaper: asyncio.Task[None] | None = None
+
+    @classmethod
+    def build(cls, db: Database, clock: Clock, data_dir: Path, region: str) -> Obs:
+        blobs = BlobStore(data_dir / "obs")
+        return cls(db, blobs, BucketService(db, clock, region), ObjectService(db, blobs, clock))
+
+    async def start(self) -> None:
+        """Finish what a crash interrupted, then keep the trash emptied in the background."""
+        published, dropped = await self.blobs.recover(self._committed)
+        if published or dropped:
+            log.info("recovered staged blobs: %d kept, %d dropped", published, dropped)
+        await self.reap()
+        self._reaper = asyncio.create_task(self._reap_forever(), name="obs-trash-reaper")
+
+    async def stop(self) -> None:
+        if self._reaper is not None:
+            self._reaper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reaper
+
+    async def reap(self) -> int:
+        """Unlink blobs whose rows are gone; the rows go only once the files are."""
+        removed = 0
+        while True:
+            async with self.db.read() as conn:
+                batch = await store.trash_batch(conn, 500)
+            if not batch:
+                return removed
+            await asyncio.to_thread(self.blobs.delete, batch)
+            async with self.db.transaction() as conn:
+                await store.forget_trash(conn, batch)
+            removed += len(batch)
+
+    async def _reap_forever(self) -> None:
+        while True:
+            await asyncio.sleep(REAP_INTERVAL)
+            try:
+                await self.reap()
+            except Exception:
+                log.exception("emptying the object trash failed; will retry")
+
+    async def _committed(self, names: list[str]) -> set[str]:
+        async with self.db.read() as conn:
+            return await store.referenced_blobs(conn, names)

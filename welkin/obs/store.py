@@ -1,0 +1,421 @@
+"""Object storage metadata: every query, and nothing else.
+
+All functions take an open connection, so the service decides what one transaction holds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection as Conn
+
+from welkin.obs import tables as t
+from welkin.obs.models import Bucket, Checksum, ObjectAttributes, ObjectVersion, Part, Upload, Versioning
+
+BUCKET_DOCUMENTS = ("policy", "cors", "tags", "lifecycle", "notification", "acl")
+
+
+# --- buckets ---------------------------------------------------------------------------------
+async def insert_bucket(conn: Conn, bucket: Bucket) -> None:
+    await conn.execute(
+        insert(t.buckets).values(
+            name=bucket.name,
+            account_id=bucket.account_id,
+            region=bucket.region,
+            created_at=bucket.created_at,
+            versioning=bucket.versioning.value,
+            acl=bucket.acl,
+        )
+    )
+
+
+async def bucket(conn: Conn, name: str) -> Bucket | None:
+    row = (await conn.execute(select(t.buckets).where(t.buckets.c.name == name))).mappings().first()
+    return _bucket(row) if row else None
+
+
+async def buckets_of(conn: Conn, account_id: str) -> list[Bucket]:
+    query = select(t.buckets).where(t.buckets.c.account_id == account_id).order_by(t.buckets.c.name)
+    return [_bucket(row) for row in (await conn.execute(query)).mappings()]
+
+
+async def all_buckets(conn: Conn) -> list[Bucket]:
+    return [_bucket(row) for row in (await conn.execute(select(t.buckets))).mappings()]
+
+
+async def delete_bucket(conn: Conn, name: str) -> None:
+    await conn.execute(delete(t.buckets).where(t.buckets.c.name == name))
+
+
+async def set_bucket_document(conn: Conn, name: str, document: str, value: str | None) -> None:
+    if document not in BUCKET_DOCUMENTS:
+        raise ValueError(document)
+    await conn.execute(update(t.buckets).where(t.buckets.c.name == name).values({document: value}))
+
+
+async def set_versioning(conn: Conn, name: str, state: Versioning) -> None:
+    await conn.execute(update(t.buckets).where(t.buckets.c.name == name).values(versioning=state.value))
+
+
+async def bucket_in_use(conn: Conn, name: str) -> bool:
+    any_object = exists().where(t.objects.c.bucket == name)
+    any_upload = exists().where(t.uploads.c.bucket == name)
+    return bool((await conn.execute(select(or_(any_object, any_upload)))).scalar())
+
+
+# --- object versions -------------------------------------------------------------------------
+async def latest(conn: Conn, bucket: str, key: str) -> ObjectVersion | None:
+    query = select(t.objects).where(
+        t.objects.c.bucket == bucket, t.objects.c.is_latest.is_(True), t.objects.c.key == key
+    )
+    row = (await conn.execute(query)).mappings().first()
+    return _version(row) if row else None
+
+
+async def version(conn: Conn, bucket: str, key: str, version_id: str) -> ObjectVersion | None:
+    query = select(t.objects).where(
+        t.objects.c.bucket == bucket, t.objects.c.key == key, t.objects.c.version_id == version_id
+    )
+    row = (await conn.execute(query)).mappings().first()
+    return _version(row) if row else None
+
+
+async def newest_remaining(conn: Conn, bucket: str, key: str) -> ObjectVersion | None:
+    query = (
+        select(t.objects)
+        .where(t.objects.c.bucket == bucket, t.objects.c.key == key)
+        .order_by(t.objects.c.seq.desc())
+        .limit(1)
+    )
+    row = (await conn.execute(query)).mappings().first()
+    return _version(row) if row else None
+
+
+async def insert_version(conn: Conn, obj: ObjectVersion) -> None:
+    attrs = obj.attributes
+    await conn.execute(
+        insert(t.objects).values(
+            id=obj.id,
+            bucket=obj.bucket,
+            key=obj.key,
+            version_id=obj.version_id,
+            seq=obj.seq,
+            is_latest=obj.is_latest,
+            delete_marker=obj.delete_marker,
+            size=obj.size,
+            etag=obj.etag,
+            last_modified=obj.last_modified,
+            owner_id=obj.owner_id,
+            content_type=attrs.content_type,
+            headers=json.dumps(attrs.headers),
+            user_metadata=json.dumps(attrs.user_metadata),
+            checksum=_checksum_json(obj.checksum),
+            tags=json.dumps(attrs.tags),
+            acl=attrs.acl,
+            storage_class=attrs.storage_class,
+            blob=obj.blob,
+            parts_count=obj.parts_count,
+        )
+    )
+
+
+async def clear_latest(conn: Conn, bucket: str, key: str) -> None:
+    await conn.execute(
+        update(t.objects)
+        .where(t.objects.c.bucket == bucket, t.objects.c.is_latest.is_(True), t.objects.c.key == key)
+        .values(is_latest=False)
+    )
+
+
+async def mark_latest(conn: Conn, object_id: str) -> None:
+    await conn.execute(update(t.objects).where(t.objects.c.id == object_id).values(is_latest=True))
+
+
+async def delete_version(conn: Conn, obj: ObjectVersion, now: datetime) -> None:
+    """Drop one version row and hand its blobs (its own or its parts') to the trash."""
+    await conn.execute(delete(t.objects).where(t.objects.c.id == obj.id))
+    blobs = [obj.blob] if obj.blob else []
+    if obj.parts_count:
+        query = select(t.parts.c.blob).where(t.parts.c.object_id == obj.id)
+        blobs += list((await conn.execute(query)).scalars())
+        await conn.execute(delete(t.parts).where(t.parts.c.object_id == obj.id))
+    await to_trash(conn, blobs, now)
+
+
+async def set_object_field(conn: Conn, object_id: str, values: Mapping[str, Any]) -> None:
+    await conn.execute(update(t.objects).where(t.objects.c.id == object_id).values(**values))
+
+
+async def object_parts(conn: Conn, object_id: str) -> list[Part]:
+    query = select(t.parts).where(t.parts.c.object_id == object_id).order_by(t.parts.c.part_number)
+    return [_part(row) for row in (await conn.execute(query)).mappings()]
+
+
+async def list_latest(
+    conn: Conn, bucket: str, start: str | None, inclusive: bool, prefix: str, limit: int
+) -> list[ObjectVersion]:
+    """Current versions (delete markers too) under ``prefix`` from ``start`` on, in key order."""
+    c = t.objects.c
+    query = select(t.objects).where(c.bucket == bucket, c.is_latest.is_(True), *_key_range(None, prefix))
+    if start is not None:
+        query = query.where(c.key >= start if inclusive else c.key > start)
+    query = query.order_by(c.key).limit(limit)
+    return [_version(row) for row in (await conn.execute(query)).mappings()]
+
+
+async def list_versions(
+    conn: Conn, bucket: str, after: tuple[str, int] | None, prefix: str, limit: int
+) -> list[ObjectVersion]:
+    """All versions in (key, newest first) order, after the (key, seq) position."""
+    c = t.objects.c
+    query = select(t.objects).where(c.bucket == bucket, *_key_range(None, prefix))
+    if after is not None:
+        key, seq = after
+        query = query.where(or_(c.key > key, and_(c.key == key, c.seq < seq)))
+    query = query.order_by(c.key, c.seq.desc()).limit(limit)
+    return [_version(row) for row in (await conn.execute(query)).mappings()]
+
+
+def _key_range(after: str | None, prefix: str) -> list[Any]:
+    c = t.objects.c
+    clauses: list[Any] = []
+    if prefix:
+        clauses.append(c.key >= prefix)
+        upper = key_successor(prefix)
+        if upper is not None:
+            clauses.append(c.key < upper)
+    if after is not None:
+        clauses.append(c.key > after)
+    return clauses
+
+
+def key_successor(prefix: str) -> str | None:
+    """The smallest string greater than every string starting with ``prefix``."""
+    chars = list(prefix)
+    while chars:
+        code = ord(chars.pop()) + 1
+        if 0xD800 <= code <= 0xDFFF:
+            code = 0xE000
+        if code <= 0x10FFFF:
+            return "".join(chars) + chr(code)
+    return None
+
+
+# --- uploads and parts -----------------------------------------------------------------------
+async def insert_upload(conn: Conn, upload: Upload) -> None:
+    attrs = upload.attributes
+    await conn.execute(
+        insert(t.uploads).values(
+            id=upload.id,
+            bucket=upload.bucket,
+            key=upload.key,
+            initiated=upload.initiated,
+            owner_id=upload.owner_id,
+            initiator_id=upload.initiator_id,
+            content_type=attrs.content_type,
+            headers=json.dumps(attrs.headers),
+            user_metadata=json.dumps(attrs.user_metadata),
+            checksum_algorithm=upload.checksum_algorithm,
+            tags=json.dumps(attrs.tags),
+            acl=attrs.acl,
+            storage_class=attrs.storage_class,
+        )
+    )
+
+
+async def upload(conn: Conn, bucket: str, key: str, upload_id: str) -> Upload | None:
+    c = t.uploads.c
+    query = select(t.uploads).where(c.id == upload_id, c.bucket == bucket, c.key == key)
+    row = (await conn.execute(query)).mappings().first()
+    return _upload(row) if row else None
+
+
+async def list_uploads(
+    conn: Conn, bucket: str, after: tuple[str, str] | None, prefix: str, limit: int
+) -> list[Upload]:
+    c = t.uploads.c
+    query = select(t.uploads).where(c.bucket == bucket)
+    if prefix:
+        query = query.where(c.key >= prefix)
+        upper = key_successor(prefix)
+        if upper is not None:
+            query = query.where(c.key < upper)
+    if after is not None:
+        key, upload_id = after
+        query = query.where(or_(c.key > key, and_(c.key == key, c.id > upload_id)))
+    query = query.order_by(c.key, c.id).limit(limit)
+    return [_upload(row) for row in (await conn.execute(query)).mappings()]
+
+
+async def delete_upload(conn: Conn, upload_id: str) -> None:
+    await conn.execute(delete(t.uploads).where(t.uploads.c.id == upload_id))
+
+
+async def upload_parts(conn: Conn, upload_id: str, after: int = 0, limit: int = 10_000) -> list[Part]:
+    c = t.parts.c
+    query = (
+        select(t.parts)
+        .where(c.upload_id == upload_id, c.object_id.is_(None), c.part_number > after)
+        .order_by(c.part_number)
+        .limit(limit)
+    )
+    return [_part(row) for row in (await conn.execute(query)).mappings()]
+
+
+async def put_part(conn: Conn, upload_id: str, part: Part, now: datetime) -> None:
+    """Insert or replace a part; a replaced part's blob goes to the trash."""
+    c = t.parts.c
+    old = (
+        await conn.execute(select(c.blob).where(c.upload_id == upload_id, c.part_number == part.number))
+    ).scalar()
+    if old is not None:
+        await conn.execute(delete(t.parts).where(c.upload_id == upload_id, c.part_number == part.number))
+        await to_trash(conn, [old], now)
+    await conn.execute(
+        insert(t.parts).values(
+            upload_id=upload_id,
+            part_number=part.number,
+            object_id=None,
+            blob=part.blob,
+            size=part.size,
+            etag=part.etag,
+            checksum=_checksum_json(part.checksum),
+            last_modified=part.last_modified,
+        )
+    )
+
+
+async def attach_parts(conn: Conn, upload_id: str, numbers: list[int], object_id: str) -> None:
+    c = t.parts.c
+    await conn.execute(
+        update(t.parts)
+        .where(c.upload_id == upload_id, c.part_number.in_(numbers))
+        .values(object_id=object_id)
+    )
+
+
+async def drop_unattached_parts(conn: Conn, upload_id: str, now: datetime) -> None:
+    c = t.parts.c
+    where = (c.upload_id == upload_id, c.object_id.is_(None))
+    blobs = list((await conn.execute(select(c.blob).where(*where))).scalars())
+    await conn.execute(delete(t.parts).where(*where))
+    await to_trash(conn, blobs, now)
+
+
+# --- blobs -----------------------------------------------------------------------------------
+async def to_trash(conn: Conn, blobs: Iterable[str], now: datetime) -> None:
+    rows = [{"blob": blob, "queued_at": now} for blob in blobs]
+    if rows:
+        await conn.execute(insert(t.trash), rows)
+
+
+async def trash_batch(conn: Conn, limit: int) -> list[str]:
+    query = select(t.trash.c.blob).order_by(t.trash.c.queued_at).limit(limit)
+    return list((await conn.execute(query)).scalars())
+
+
+async def forget_trash(conn: Conn, blobs: list[str]) -> None:
+    await conn.execute(delete(t.trash).where(t.trash.c.blob.in_(blobs)))
+
+
+async def referenced_blobs(conn: Conn, names: list[str]) -> set[str]:
+    found = set((await conn.execute(select(t.objects.c.blob).where(t.objects.c.blob.in_(names)))).scalars())
+    found |= set((await conn.execute(select(t.parts.c.blob).where(t.parts.c.blob.in_(names)))).scalars())
+    return {name for name in found if name is not None}
+
+
+async def count_objects(conn: Conn, bucket: str) -> int:
+    query = select(func.count()).select_from(t.objects).where(t.objects.c.bucket == bucket)
+    return int((await conn.execute(query)).scalar() or 0)
+
+
+# --- rows to values --------------------------------------------------------------------------
+def _bucket(row: RowMapping) -> Bucket:
+    return Bucket(
+        name=row["name"],
+        account_id=row["account_id"],
+        region=row["region"],
+        created_at=row["created_at"],
+        versioning=Versioning(row["versioning"]),
+        acl=row["acl"],
+        policy=row["policy"],
+        cors=row["cors"],
+        tags=row["tags"],
+        lifecycle=row["lifecycle"],
+        notification=row["notification"],
+    )
+
+
+def _attributes(row: RowMapping) -> ObjectAttributes:
+    return ObjectAttributes(
+        content_type=row["content_type"],
+        headers=json.loads(row["headers"]),
+        user_metadata=json.loads(row["user_metadata"]),
+        tags=json.loads(row["tags"]),
+        acl=row["acl"],
+        storage_class=row["storage_class"],
+    )
+
+
+def _version(row: RowMapping) -> ObjectVersion:
+    return ObjectVersion(
+        id=row["id"],
+        bucket=row["bucket"],
+        key=row["key"],
+        version_id=row["version_id"],
+        seq=row["seq"],
+        is_latest=row["is_latest"],
+        delete_marker=row["delete_marker"],
+        size=row["size"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        owner_id=row["owner_id"],
+        attributes=_attributes(row),
+        checksum=_checksum(row["checksum"]),
+        blob=row["blob"],
+        parts_count=row["parts_count"],
+    )
+
+
+def _upload(row: RowMapping) -> Upload:
+    return Upload(
+        id=row["id"],
+        bucket=row["bucket"],
+        key=row["key"],
+        initiated=row["initiated"],
+        owner_id=row["owner_id"],
+        initiator_id=row["initiator_id"],
+        attributes=_attributes(row),
+        checksum_algorithm=row["checksum_algorithm"],
+    )
+
+
+def _part(row: RowMapping) -> Part:
+    return Part(
+        number=row["part_number"],
+        blob=row["blob"],
+        size=row["size"],
+        etag=row["etag"],
+        checksum=_checksum(row["checksum"]),
+        last_modified=row["last_modified"],
+    )
+
+
+def _checksum_json(checksum: Checksum | None) -> str | None:
+    if checksum is None:
+        return None
+    return json.dumps(
+        {"algorithm": checksum.algorithm, "value": checksum.value, "full": checksum.full_object}
+    )
+
+
+def _checksum(raw: str | None) -> Checksum | None:
+    if raw is None:
+        return None
+    data = json.loads(raw)
+    return Checksum(data["algorithm"], data["value"], data["full"])
