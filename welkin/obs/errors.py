@@ -117,6 +117,10 @@ class NoSuchBucketPolicy(errors.NotFound):
     status = 404
 
 
+class NoSuchLifecycleConfiguration(errors.NotFound):
+    code = "NoSuchLifecycleConfiguration"
+
+
 class NoSuchKey(errors.NotFound):
     code = "NoSuchKey"
 
