@@ -54,12 +54,14 @@ class LifecycleJob:
         objects: ObjectService,
         clock: Clock,
         interval: float = 3600.0,
+        page: int = PAGE,
     ) -> None:
         self._db = db
         self._buckets = buckets
         self._objects = objects
         self._clock = clock
         self._interval = interval
+        self._page = page
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -101,7 +103,7 @@ class LifecycleJob:
         after: tuple[str, int] | None = None
         while True:
             async with self._db.read() as conn:
-                page = await store.list_versions(conn, bucket.name, after, "", PAGE)
+                page = await store.list_versions(conn, bucket.name, after, "", self._page)
             for obj in page:
                 after = (obj.key, obj.seq)
                 if obj.key != state.key:
@@ -124,7 +126,7 @@ class LifecycleJob:
                     _noncurrent_expired(r, successor_modified, state.noncurrent_seen, now) for r in matching
                 ):
                     noncurrent += await self._remove_version(bucket, obj)
-            if len(page) < PAGE:
+            if len(page) < self._page:
                 break
         aborted = await self._abort_uploads(bucket, rules, now)
         return LifecycleReport(expired, noncurrent, markers, aborted)
@@ -169,7 +171,7 @@ class LifecycleJob:
         after: tuple[str, str] | None = None
         while True:
             async with self._db.read() as conn:
-                page = await store.list_uploads(conn, bucket.name, after, "", PAGE)
+                page = await store.list_uploads(conn, bucket.name, after, "", self._page)
             for upload in page:
                 after = (upload.key, upload.id)
                 due = any(
@@ -182,7 +184,7 @@ class LifecycleJob:
                         await store.drop_unattached_parts(conn, upload.id, self._clock.now())
                         await store.delete_upload(conn, upload.id)
                     aborted += 1
-            if len(page) < PAGE:
+            if len(page) < self._page:
                 return aborted
 
 
