@@ -33,12 +33,17 @@ from welkin.iam.api.permissions import PermissionApi
 from welkin.iam.api.tokens import TokenApi
 from welkin.iam.keyring import Keyring, load_or_create_key
 from welkin.iam.service import Iam, RootCredentials, bootstrap
+from welkin.obs.s3api.acl_handlers import AclHandlers
 from welkin.obs.s3api.app import S3Api
+from welkin.obs.s3api.authorize import Authorizer
 from welkin.obs.s3api.bucket_handlers import BucketHandlers
+from welkin.obs.s3api.cors_handlers import CorsHandlers
 from welkin.obs.s3api.lifecycle_handlers import LifecycleHandlers
 from welkin.obs.s3api.notification_handlers import NotificationHandlers
 from welkin.obs.s3api.object_handlers import ObjectHandlers
+from welkin.obs.s3api.policy_handlers import PolicyHandlers
 from welkin.obs.s3api.routing import Routes
+from welkin.obs.s3api.tagging_handlers import TaggingHandlers
 from welkin.obs.s3api.versioning_handlers import VersioningHandlers
 from welkin.obs.service import Obs
 
@@ -84,7 +89,12 @@ class Region:
         VersioningHandlers(self.obs.buckets, self.db).register(routes)
         LifecycleHandlers(self.obs.buckets).register(routes)
         NotificationHandlers(self.obs.buckets).register(routes)
-        return S3Api(self.iam, self.obs.buckets, routes, self.settings.s3_domains)
+        PolicyHandlers(self.obs.buckets).register(routes)
+        AclHandlers(self.obs.buckets, self.obs.objects).register(routes)
+        TaggingHandlers(self.obs.buckets, self.obs.objects).register(routes)
+        CorsHandlers(self.obs.buckets).register(routes)
+        authorizer = Authorizer(self.iam, self.obs.buckets, self.obs.objects, self.clock)
+        return S3Api(self.iam, self.obs.buckets, routes, self.settings.s3_domains, authorizer)
 
     def app(self) -> ASGIApp:
         ctx = ApiContext(self.iam, self.settings.max_json_body_bytes)

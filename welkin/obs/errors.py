@@ -117,12 +117,22 @@ class NoSuchBucketPolicy(errors.NotFound):
     status = 404
 
 
+class NoSuchCORSConfiguration(errors.NotFound):
+    code = "NoSuchCORSConfiguration"
+    status = 404
+
+
 class NoSuchLifecycleConfiguration(errors.NotFound):
     code = "NoSuchLifecycleConfiguration"
 
 
 class NoSuchKey(errors.NotFound):
     code = "NoSuchKey"
+
+
+class NoSuchTagSet(errors.NotFound):
+    code = "NoSuchTagSet"
+    status = 404
 
 
 class NoSuchUpload(errors.NotFound):

@@ -93,7 +93,8 @@ def test_suspended_bucket_replaces_only_the_null_version(s3: Any, bucket: str) -
     assert s3.get_object(Bucket=bucket, Key="k", VersionId="null")["Body"].read() == b"s2"
     assert s3.get_object(Bucket=bucket, Key="k", VersionId=kept)["Body"].read() == b"versioned"
     deleted = s3.delete_object(Bucket=bucket, Key="k")
-    assert deleted["DeleteMarker"] is True and deleted["VersionId"] == "null"
+    assert deleted["DeleteMarker"] is True
+    assert deleted["VersionId"] == "null"
     listing = s3.list_object_versions(Bucket=bucket)
     assert [v["VersionId"] for v in listing["Versions"]] == [kept]
     assert [m["VersionId"] for m in listing["DeleteMarkers"]] == ["null"]
@@ -131,7 +132,8 @@ def test_version_listing_order_prefixes_and_pages(s3: Any, bucket: str) -> None:
     after_b = s3.list_object_versions(Bucket=bucket, KeyMarker="b")["Versions"]
     assert after_b[0]["Key"] == "c"
     after_prefix = s3.list_object_versions(Bucket=bucket, KeyMarker="dir/", Delimiter="/")
-    assert "CommonPrefixes" not in after_prefix and "Versions" not in after_prefix
+    assert "CommonPrefixes" not in after_prefix
+    assert "Versions" not in after_prefix
 
 
 def test_version_listing_pages_past_common_prefixes(s3: Any, bucket: str) -> None:
@@ -139,7 +141,8 @@ def test_version_listing_pages_past_common_prefixes(s3: Any, bucket: str) -> Non
         s3.put_object(Bucket=bucket, Key=key, Body=b"x")
     page = s3.list_object_versions(Bucket=bucket, Delimiter="/", MaxKeys=1)
     assert [p["Prefix"] for p in page["CommonPrefixes"]] == ["p/"]
-    assert page["IsTruncated"] and page["NextKeyMarker"] == "p/"
+    assert page["IsTruncated"]
+    assert page["NextKeyMarker"] == "p/"
     rest = s3.list_object_versions(Bucket=bucket, Delimiter="/", KeyMarker="p/")
     assert [p["Prefix"] for p in rest["CommonPrefixes"]] == ["q/"]
     assert [(v["Key"], v["VersionId"]) for v in rest["Versions"]] == [("r", "null")]

@@ -23,6 +23,7 @@ from welkin.obs import errors
 from welkin.obs.buckets import BucketService
 from welkin.obs.s3api.authorize import Authorizer
 from welkin.obs.s3api.body import prepare_body
+from welkin.obs.s3api.cors_handlers import cors_headers
 from welkin.obs.s3api.request import S3Request, body_left_unread, parse_query
 from welkin.obs.s3api.routing import Routes, Target
 from welkin.obs.s3api.xml import error_body
@@ -57,11 +58,18 @@ def s3_code(error: core.WelkinError, presigned: bool) -> tuple[str, int, str]:
 
 
 class S3Api:
-    def __init__(self, iam: Iam, buckets: BucketService, routes: Routes, domains: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        iam: Iam,
+        buckets: BucketService,
+        routes: Routes,
+        domains: tuple[str, ...],
+        authorizer: Authorizer,
+    ) -> None:
         self._iam = iam
         self._buckets = buckets
         self._routes = routes
-        self._authorizer = Authorizer(iam, buckets)
+        self._authorizer = authorizer
         self._domains = tuple(f".{d.lower()}" for d in domains)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -135,4 +143,6 @@ class S3Api:
             await self._authorizer.authorize(s3)
         body = prepare_body(request, s3.headers, signed.signature if signed is not None else None)
         s3.body_stream, s3.trailer_checksum = body.stream, body.trailer_checksum
-        return await handler(s3)
+        response = await handler(s3)
+        response.headers.update(cors_headers(s3.bucket, s3.headers, request.method))
+        return response
