@@ -223,10 +223,13 @@ class MultipartService:
                 composite_checksum(algorithm, parts) if algorithm else None,
                 len(parts),
             )
-            await self._objects.commit_version_in(conn, bucket, obj, preconditions)
+            await self._objects.commit_version_in(
+                conn, bucket, obj, preconditions, "ObjectCreated:CompleteMultipartUpload"
+            )
             await store.attach_parts(conn, upload_id, [part.number for part in parts], obj.id)
             await store.drop_unattached_parts(conn, upload_id, self._clock.now())
             await store.delete_upload(conn, upload_id)
+        self._objects.committed()
         return obj
 
     async def abort(self, bucket: Bucket, key: str, upload_id: str) -> None:
