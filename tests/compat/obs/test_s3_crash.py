@@ -28,7 +28,7 @@ from botocore.exceptions import ClientError
 from tests.compat.obs.bodies import GeneratedBody
 from tests.conftest import ROOT_AK, ROOT_SK, Welkin, start_welkin, stop_welkin
 
-ROUNDS = 15
+ROUNDS = 10
 WRITERS = 3
 KEYS_PER_WRITER = 4
 # Sizes above the blob store's 1 MiB write buffer take several write() calls.
@@ -167,7 +167,7 @@ def test_sigkill_during_writes_loses_nothing_acknowledged(data_dir: Path) -> Non
             ]
             for thread in threads:
                 thread.start()
-            time.sleep(rng.uniform(0.05, 0.8))
+            time.sleep(rng.uniform(0.05, 0.5))
             kill(server)
             stop.set()
             for thread in threads:
