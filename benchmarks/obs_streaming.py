@@ -67,7 +67,9 @@ def disk_baseline(directory: Path, size: int) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--gib", type=float, default=2.0)
     size = int(parser.parse_args().gib * (1 << 30))
     with tempfile.TemporaryDirectory(prefix="welkin-bench-", dir=Path.cwd()) as scratch:
