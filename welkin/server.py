@@ -32,10 +32,15 @@ from welkin.iam.api.permissions import PermissionApi
 from welkin.iam.api.tokens import TokenApi
 from welkin.iam.keyring import Keyring, load_or_create_key
 from welkin.iam.service import Iam, RootCredentials, bootstrap
+from welkin.obs.s3api.acl_handlers import AclHandlers
 from welkin.obs.s3api.app import S3Api
+from welkin.obs.s3api.authorize import Authorizer
 from welkin.obs.s3api.bucket_handlers import BucketHandlers
+from welkin.obs.s3api.cors_handlers import CorsHandlers
 from welkin.obs.s3api.object_handlers import ObjectHandlers
+from welkin.obs.s3api.policy_handlers import PolicyHandlers
 from welkin.obs.s3api.routing import Routes
+from welkin.obs.s3api.tagging_handlers import TaggingHandlers
 from welkin.obs.service import Obs
 
 
@@ -73,7 +78,12 @@ class Region:
         routes = Routes()
         BucketHandlers(self.obs.buckets, self.db).register(routes)
         ObjectHandlers(self.obs.objects).register(routes)
-        return S3Api(self.iam, self.obs.buckets, routes, self.settings.s3_domains)
+        PolicyHandlers(self.obs.buckets).register(routes)
+        AclHandlers(self.obs.buckets, self.obs.objects).register(routes)
+        TaggingHandlers(self.obs.buckets, self.obs.objects).register(routes)
+        CorsHandlers(self.obs.buckets).register(routes)
+        authorizer = Authorizer(self.iam, self.obs.buckets, self.obs.objects, self.clock)
+        return S3Api(self.iam, self.obs.buckets, routes, self.settings.s3_domains, authorizer)
 
     def app(self) -> ASGIApp:
         ctx = ApiContext(self.iam, self.settings.max_json_body_bytes)

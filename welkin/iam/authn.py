@@ -9,7 +9,9 @@ within the clock-skew window for requests that change something (replay guard).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from welkin.core import errors
@@ -47,6 +49,19 @@ class IssuedToken:
     project: Project | None
 
 
+KEY_CACHE_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class _KnownKey:
+    access_key: str
+    secret: str = field(repr=False)
+    account: Account
+    user: User
+    generation: int
+    fetched: float  # time.monotonic()
+
+
 @dataclass(frozen=True)
 class SignedRequest:
     principal: Principal
@@ -62,8 +77,14 @@ class Authenticator:
         keyring: Keyring,
         max_skew: timedelta,
         token_lifetime: timedelta,
+        generation: Callable[[str], int],
     ) -> None:
         self._db = db
+        # Access keys seen lately, so that a signed request costs no database reads; an
+        # entry is dropped when its account's IAM data changes (``generation``), and after
+        # KEY_CACHE_SECONDS in case another process sharing the database changed it.
+        self._generation = generation
+        self._keys: dict[str, _KnownKey] = {}
         self._store = store
         self._clock = clock
         self._keyring = keyring
@@ -184,18 +205,39 @@ class Authenticator:
                 agency.id,
             )
             return SignedRequest(principal, verified)
+        known = await self._known_key(claim.access_key)
+        verified = verify(view, claim, known.secret, now, self._max_skew)
+        self._guard_replay(view, claim, now)
+        await self._touch(known.access_key, now)
+        return SignedRequest(
+            _principal(known.account, known.user, AuthMethod.ACCESS_KEY, project_id), verified
+        )
+
+    async def _known_key(self, access_key: str) -> _KnownKey:
+        known = self._keys.get(access_key)
+        if (
+            known is not None
+            and known.generation == self._generation(known.account.id)
+            and time.monotonic() - known.fetched < KEY_CACHE_SECONDS
+        ):
+            return known
         async with self._db.read() as conn:
-            found = await self._store.credential(conn, claim.access_key)
+            found = await self._store.credential(conn, access_key)
             if found is None or found[0].status is not KeyStatus.ACTIVE:
+                self._keys.pop(access_key, None)
                 raise errors.InvalidAccessKey("The access key does not exist or is disabled.")
             credential, secret = found
+            generation = self._generation(credential.account_id)
             account, user = await self._identity(conn, credential.account_id, credential.user_id)
         if user.access_mode == "console":
             raise errors.AccessDenied("This user may only sign in to the console.")
-        verified = verify(view, claim, self._keyring.decrypt(secret), now, self._max_skew)
-        self._guard_replay(view, claim, now)
-        await self._touch(credential.access_key, now)
-        return SignedRequest(_principal(account, user, AuthMethod.ACCESS_KEY, project_id), verified)
+        known = _KnownKey(
+            access_key, self._keyring.decrypt(secret), account, user, generation, time.monotonic()
+        )
+        if len(self._keys) > 10_000:
+            self._keys.clear()
+        self._keys[access_key] = known
+        return known
 
     def _guard_replay(self, view: HttpRequestView, claim: SignatureClaim, now: datetime) -> None:
         # Presigned URLs are meant to be used many times; reads are harmless to repeat.

@@ -122,6 +122,7 @@ class IdentityService:
             if account.is_operator and not enabled:
                 raise errors.InvalidArgument("The operator's account cannot be disabled.")
             await self._store.set_account_enabled(conn, account.id, enabled)
+        self._permissions.invalidate(account.id)
         return replace(account, enabled=enabled)
 
     async def _require_operator(self, principal: Principal, action: str) -> None:
@@ -283,6 +284,7 @@ class IdentityService:
                 await self._store.set_password(
                     conn, user.id, keyring.hash_password(password), self._clock.now()
                 )
+        self._permissions.invalidate(principal.account_id)
         return user
 
     async def change_own_password(self, principal: Principal, user_id: str, old: str, new: str) -> None:

@@ -107,6 +107,7 @@ class KeyService:
                 description=description if description is not None else credential.description,
             )
             await self._store.update_credential(conn, credential)
+        self._permissions.invalidate(principal.account_id)
         return credential
 
     async def delete(self, principal: Principal, access_key: str) -> None:
@@ -114,6 +115,7 @@ class KeyService:
             credential = await self._owned(conn, principal, access_key)
             await self._authorize_for(principal, credential.user_id, actions.IAM_DELETE_CREDENTIAL)
             await self._store.delete_credential(conn, principal.account_id, access_key)
+        self._permissions.invalidate(principal.account_id)
 
     # --- temporary keys ------------------------------------------------------------------------
     def _issue(self, user_id: str, account_id: str, agency_id: str | None, seconds: int) -> TemporaryKey:

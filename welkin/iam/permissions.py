@@ -38,6 +38,10 @@ class PermissionService:
         """Forget cached permissions of an account after any change to its IAM data."""
         self._generation[account_id] = self._generation.get(account_id, 0) + 1
 
+    def generation(self, account_id: str) -> int:
+        """Changes with every change to the account's IAM data; for callers' own caches."""
+        return self._generation.get(account_id, 0)
+
     # --- the check ----------------------------------------------------------------------------
     async def decide(
         self,

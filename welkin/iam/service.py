@@ -58,6 +58,7 @@ class Iam:
                 keyring,
                 timedelta(seconds=settings.max_clock_skew_seconds),
                 timedelta(seconds=settings.token_lifetime_seconds),
+                permissions.generation,
             ),
             audit=AuditLog(db, store, permissions),
         )

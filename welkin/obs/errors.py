@@ -117,8 +117,18 @@ class NoSuchBucketPolicy(errors.NotFound):
     status = 404
 
 
+class NoSuchCORSConfiguration(errors.NotFound):
+    code = "NoSuchCORSConfiguration"
+    status = 404
+
+
 class NoSuchKey(errors.NotFound):
     code = "NoSuchKey"
+
+
+class NoSuchTagSet(errors.NotFound):
+    code = "NoSuchTagSet"
+    status = 404
 
 
 class NoSuchUpload(errors.NotFound):

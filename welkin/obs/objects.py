@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable
@@ -255,6 +256,16 @@ class ObjectService:
                 raise DeleteMarkerAccessed(obj)
             raise DeletedObject(obj)
         return obj
+
+    async def set_acl(self, obj: ObjectVersion, acl: str) -> None:
+        """Replace one version's stored ACL (JSON, see :mod:`welkin.obs.acl_documents`)."""
+        async with self._db.transaction() as conn:
+            await store.set_object_field(conn, obj.id, {"acl": acl})
+
+    async def set_tags(self, obj: ObjectVersion, tags: dict[str, str]) -> None:
+        """Replace one version's tag set."""
+        async with self._db.transaction() as conn:
+            await store.set_object_field(conn, obj.id, {"tags": json.dumps(tags)})
 
     async def parts_of(self, obj: ObjectVersion) -> list[Part]:
         async with self._db.read() as conn:

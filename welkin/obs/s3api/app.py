@@ -9,6 +9,7 @@ Any Welkin error on the way becomes ``<Error><Code>..</Code>..</Error>`` with S3
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from urllib.parse import unquote
 
 from starlette.requests import Request
@@ -23,6 +24,14 @@ from welkin.obs import errors
 from welkin.obs.buckets import BucketService
 from welkin.obs.s3api.authorize import Authorizer
 from welkin.obs.s3api.body import prepare_body
+from welkin.obs.s3api.cors_handlers import cors_headers
+from welkin.obs.s3api.dialect import (
+    Dialect,
+    api_version_response,
+    as_s3_headers,
+    is_api_version_probe,
+    rename_response_headers,
+)
 from welkin.obs.s3api.request import S3Request, body_left_unread, parse_query
 from welkin.obs.s3api.routing import Routes, Target
 from welkin.obs.s3api.xml import error_body
@@ -57,11 +66,18 @@ def s3_code(error: core.WelkinError, presigned: bool) -> tuple[str, int, str]:
 
 
 class S3Api:
-    def __init__(self, iam: Iam, buckets: BucketService, routes: Routes, domains: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        iam: Iam,
+        buckets: BucketService,
+        routes: Routes,
+        domains: tuple[str, ...],
+        authorizer: Authorizer,
+    ) -> None:
         self._iam = iam
         self._buckets = buckets
         self._routes = routes
-        self._authorizer = Authorizer(iam, buckets)
+        self._authorizer = authorizer
         self._domains = tuple(f".{d.lower()}" for d in domains)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -81,6 +97,7 @@ class S3Api:
             internal = core.WelkinError(f"We encountered an internal error; quote request id {req_id}.")
             response = self._error(request, query, internal)
         response.headers["x-amz-request-id"] = request_id(scope)
+        rename_response_headers(response, Dialect.of(request.headers, query))
         await response(scope, receive, send)
 
     def _error(self, request: Request, query: dict[str, str], error: core.WelkinError) -> Response:
@@ -122,10 +139,14 @@ class S3Api:
         return bucket or None, key or None
 
     async def _handle(self, request: Request, query: dict[str, str]) -> Response:
+        if is_api_version_probe(request.method, query):
+            return api_version_response()
         bucket_name, key = self._address(request)
         view = request_view(request, None)
+        if bucket_name and self.addresses_by_host(request.scope):
+            view = replace(view, virtual_bucket=bucket_name)
         target: Target = "object" if key else "bucket" if bucket_name else "service"
-        operation, handler = self._routes.find(request.method, target, query, request.headers)
+        operation, handler = self._routes.find(request.method, target, query, as_s3_headers(request.headers))
         signed = await self._iam.authn.check_signature(view, None)
         requester = signed.principal if signed is not None else None
         s3 = S3Request(request, bucket_name, key, requester, operation, query)
@@ -135,4 +156,6 @@ class S3Api:
             await self._authorizer.authorize(s3)
         body = prepare_body(request, s3.headers, signed.signature if signed is not None else None)
         s3.body_stream, s3.trailer_checksum = body.stream, body.trailer_checksum
-        return await handler(s3)
+        response = await handler(s3)
+        response.headers.update(cors_headers(s3.bucket, s3.headers, request.method))
+        return response

@@ -17,6 +17,7 @@ from welkin.iam.models import Principal
 from welkin.obs import errors
 from welkin.obs.conditions import Preconditions
 from welkin.obs.models import Bucket, ObjectAttributes
+from welkin.obs.s3api.dialect import as_s3_headers
 
 # Content headers S3 stores with an object and returns on GET/HEAD.
 STORED_HEADERS = (
@@ -48,10 +49,10 @@ class S3Request:
 
     @property
     def headers(self) -> dict[str, str]:
-        return {k.lower(): v for k, v in self.request.headers.items()}
+        return as_s3_headers(self.request.headers)
 
     def header(self, name: str, default: str = "") -> str:
-        return self.request.headers.get(name, default)
+        return self.headers.get(name.lower(), default)
 
     def the_bucket(self) -> Bucket:
         if self.bucket is None:
