@@ -2,7 +2,9 @@
 
 Each page is served from the (bucket, is_latest, key) index. A common prefix is
 skipped in one step (the next query starts past every key under it), so the cost of a
-page does not grow with the number of keys a prefix hides.
+page does not grow with the number of keys a prefix hides. Rows are fetched in batches
+that shrink to one row after a skip and double back while keys are listed one by one: a
+page of common prefixes then costs one small query per prefix, not one full batch each.
 """
 
 from __future__ import annotations
@@ -45,9 +47,10 @@ async def list_current(db: Database, bucket: str, query: ListQuery) -> ListPage:
             return ListPage([], False, None)
     if query.max_keys == 0:
         return ListPage([], False, None)
+    limit = BATCH
     async with db.read() as conn:
         while True:
-            batch = await store.list_latest(conn, bucket, start, inclusive, query.prefix, BATCH)
+            batch = await store.list_latest(conn, bucket, start, inclusive, query.prefix, limit)
             skipped = False
             for obj in batch:
                 start, inclusive = obj.key, False
@@ -65,8 +68,9 @@ async def list_current(db: Database, bucket: str, query: ListQuery) -> ListPage:
                     return ListPage(entries, False, None)
                 skipped = True
                 break
-            if not skipped and len(batch) < BATCH:
+            if not skipped and len(batch) < limit:
                 return ListPage(entries, False, None)
+            limit = 1 if skipped else min(BATCH, limit * 2)
 
 
 @dataclass(frozen=True)
