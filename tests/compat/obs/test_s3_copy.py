@@ -13,21 +13,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.compat.conftest import client, password_token, unique
-from tests.compat.obs.conftest import S3Factory
+from tests.compat.obs.conftest import S3Factory, enable_versioning, error_code
 from tests.conftest import ROOT_AK, ROOT_PASSWORD, ROOT_SK, Welkin
-
-
-def enable_versioning(s3: Any, bucket: str) -> None:
-    try:
-        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] != "MethodNotAllowed":
-            raise
-        pytest.skip("this server does not serve PutBucketVersioning yet")
-
-
-def error_code(exc: pytest.ExceptionInfo[ClientError]) -> str:
-    return str(exc.value.response["Error"]["Code"])
 
 
 def test_copy_keeps_metadata(s3: Any, bucket: str) -> None:

@@ -12,20 +12,9 @@ import pytest
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
+from tests.compat.obs.conftest import enable_versioning, error_code
+
 MIB = 1 << 20
-
-
-def enable_versioning(s3: Any, bucket: str) -> None:
-    try:
-        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] != "MethodNotAllowed":
-            raise
-        pytest.skip("this server does not serve PutBucketVersioning yet")
-
-
-def error_code(exc: pytest.ExceptionInfo[ClientError]) -> str:
-    return str(exc.value.response["Error"]["Code"])
 
 
 def _upload_parts(

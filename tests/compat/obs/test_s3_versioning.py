@@ -7,9 +7,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-
-def error_code(exc: pytest.ExceptionInfo[ClientError]) -> str:
-    return str(exc.value.response["Error"]["Code"])
+from tests.compat.obs.conftest import error_code
 
 
 def enable(s3: Any, bucket: str, status: str = "Enabled") -> None:
