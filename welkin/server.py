@@ -39,6 +39,7 @@ from welkin.obs.s3api.bucket_handlers import BucketHandlers
 from welkin.obs.s3api.cors_handlers import CorsHandlers
 from welkin.obs.s3api.object_handlers import ObjectHandlers
 from welkin.obs.s3api.policy_handlers import PolicyHandlers
+from welkin.obs.s3api.post_handlers import PostObjectHandlers
 from welkin.obs.s3api.routing import Routes
 from welkin.obs.s3api.tagging_handlers import TaggingHandlers
 from welkin.obs.service import Obs
@@ -83,6 +84,9 @@ class Region:
         TaggingHandlers(self.obs.buckets, self.obs.objects).register(routes)
         CorsHandlers(self.obs.buckets).register(routes)
         authorizer = Authorizer(self.iam, self.obs.buckets, self.obs.objects, self.clock)
+        PostObjectHandlers(
+            self.iam.authn, authorizer, self.obs.buckets, self.obs.objects, self.clock
+        ).register(routes)
         return S3Api(self.iam, self.obs.buckets, routes, self.settings.s3_domains, authorizer)
 
     def app(self) -> ASGIApp:
