@@ -23,6 +23,7 @@ from welkin.config import Settings
 from welkin.core import migrate
 from welkin.core.clock import Clock, SystemClock
 from welkin.core.db import Database
+from welkin.core.events import EventBus
 from welkin.core.http import ErrorBoundary, PrefixDispatcher, RequestIdMiddleware, huawei_error
 from welkin.iam.api.accounts import AccountApi
 from welkin.iam.api.context import ApiContext, AuditMiddleware, keystone_error, route_not_found
@@ -32,16 +33,24 @@ from welkin.iam.api.permissions import PermissionApi
 from welkin.iam.api.tokens import TokenApi
 from welkin.iam.keyring import Keyring, load_or_create_key
 from welkin.iam.service import Iam, RootCredentials, bootstrap
+from welkin.obs.multipart import MultipartService
 from welkin.obs.s3api.acl_handlers import AclHandlers
 from welkin.obs.s3api.app import S3Api
 from welkin.obs.s3api.authorize import Authorizer
+from welkin.obs.s3api.batch_delete_handlers import BatchDeleteHandlers
 from welkin.obs.s3api.bucket_handlers import BucketHandlers
+from welkin.obs.s3api.copy_handlers import CopyHandlers
+from welkin.obs.s3api.copy_source import CopySource
 from welkin.obs.s3api.cors_handlers import CorsHandlers
+from welkin.obs.s3api.lifecycle_handlers import LifecycleHandlers
+from welkin.obs.s3api.multipart_handlers import MultipartHandlers
+from welkin.obs.s3api.notification_handlers import NotificationHandlers
 from welkin.obs.s3api.object_handlers import ObjectHandlers
 from welkin.obs.s3api.policy_handlers import PolicyHandlers
 from welkin.obs.s3api.post_handlers import PostObjectHandlers
 from welkin.obs.s3api.routing import Routes
 from welkin.obs.s3api.tagging_handlers import TaggingHandlers
+from welkin.obs.s3api.versioning_handlers import VersioningHandlers
 from welkin.obs.service import Obs
 
 
@@ -54,6 +63,7 @@ class Region:
     db: Database
     iam: Iam
     obs: Obs
+    events: EventBus
     root_credentials: RootCredentials | None = None
 
     @classmethod
@@ -63,27 +73,38 @@ class Region:
         db = Database(settings.metadata_url)
         keyring = Keyring(load_or_create_key(settings.data_dir / "secret.key"))
         iam = Iam.build(db, clock, keyring, settings)
-        obs = Obs.build(db, clock, settings.data_dir, settings.region)
-        return cls(settings, clock, db, iam, obs)
+        events = EventBus(db, clock)
+        obs = Obs.build(db, clock, settings.data_dir, settings.region, events)
+        return cls(settings, clock, db, iam, obs, events)
 
     async def start(self) -> None:
         await asyncio.to_thread(migrate.upgrade, self.settings.metadata_url)
         self.root_credentials = await bootstrap(self.iam, self.settings.data_dir)
+        await self.events.start()
         await self.obs.start()
 
     async def stop(self) -> None:
         await self.obs.stop()
+        await self.events.stop()
         await self.db.close()
 
     def s3_app(self) -> S3Api:
         routes = Routes()
         BucketHandlers(self.obs.buckets, self.db).register(routes)
         ObjectHandlers(self.obs.objects).register(routes)
+        VersioningHandlers(self.obs.buckets, self.db).register(routes)
+        LifecycleHandlers(self.obs.buckets).register(routes)
+        NotificationHandlers(self.obs.buckets).register(routes)
         PolicyHandlers(self.obs.buckets).register(routes)
         AclHandlers(self.obs.buckets, self.obs.objects).register(routes)
         TaggingHandlers(self.obs.buckets, self.obs.objects).register(routes)
         CorsHandlers(self.obs.buckets).register(routes)
         authorizer = Authorizer(self.iam, self.obs.buckets, self.obs.objects, self.clock)
+        sources = CopySource(self.obs.buckets, self.obs.objects)
+        multipart = MultipartService(self.db, self.obs.blobs, self.obs.objects, self.clock)
+        MultipartHandlers(multipart, sources).register(routes)
+        CopyHandlers(self.obs.objects, sources).register(routes)
+        BatchDeleteHandlers(self.obs.objects, authorizer).register(routes)
         PostObjectHandlers(
             self.iam.authn, authorizer, self.obs.buckets, self.obs.objects, self.clock
         ).register(routes)

@@ -16,6 +16,7 @@ COMMANDS = [
     *(["iam", "key", c] for c in ("create", "ls", "rm", "disable", "enable")),
     ["iam", "grant"],
     ["iam", "audit"],
+    *(["obs", c] for c in ("mb", "rb", "ls", "cp", "mv", "rm", "sync", "presign", "stat")),
 ]
 
 

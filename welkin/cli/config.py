@@ -32,6 +32,7 @@ class Profile:
     secret_key: str = ""
     token: str = ""
     token_expires_at: str = ""
+    region: str = ""
 
     def token_expired(self, now: datetime | None = None) -> bool:
         if not self.token_expires_at:
@@ -76,6 +77,11 @@ def load_profile(name: str | None = None) -> Profile:
     if table is None:
         raise ConfigError(f"no profile {chosen!r} in {config_path()}: run `welkin login` first")
     return Profile(**table)
+
+
+def profile_names() -> list[str]:
+    """Every profile in the config file; ``welkin obs`` uses them as path aliases."""
+    return sorted(_read())
 
 
 def find_profile(name: str | None = None) -> Profile | None:

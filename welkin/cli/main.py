@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from welkin.cli import accounts, iam
+from welkin.cli import accounts, iam, obs
 from welkin.cli.login import login_command
 from welkin.cli.up import serve
 from welkin.config import SettingsError, load_settings
@@ -21,6 +21,7 @@ app = typer.Typer(
 app.command("login")(login_command)
 app.add_typer(accounts.app, name="account")
 app.add_typer(iam.app, name="iam")
+app.add_typer(obs.app, name="obs")
 
 
 @app.callback()

@@ -140,6 +140,10 @@ class NoSuchCORSConfiguration(errors.NotFound):
     status = 404
 
 
+class NoSuchLifecycleConfiguration(errors.NotFound):
+    code = "NoSuchLifecycleConfiguration"
+
+
 class NoSuchKey(errors.NotFound):
     code = "NoSuchKey"
 

@@ -9,6 +9,11 @@ from datetime import datetime
 NULL_VERSION = "null"
 
 
+def looks_like_version(version_id: str) -> bool:
+    """Whether ``version_id`` has the shape of the ids Welkin generates."""
+    return len(version_id) == 32 and all(c in "0123456789abcdef" for c in version_id)
+
+
 class Versioning(enum.Enum):
     UNVERSIONED = "unversioned"
     ENABLED = "enabled"

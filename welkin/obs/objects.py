@@ -32,7 +32,9 @@ from welkin.obs.models import (
     ObjectVersion,
     Part,
     Versioning,
+    looks_like_version,
 )
+from welkin.obs.notifications import ObjectEvents
 
 MAX_KEY_BYTES = 1024
 NO_PRECONDITIONS = Preconditions()
@@ -78,10 +80,13 @@ class DeleteOutcome:
 
 
 class ObjectService:
-    def __init__(self, db: Database, blobs: BlobStore, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, blobs: BlobStore, clock: Clock, events: ObjectEvents | None = None
+    ) -> None:
         self._db = db
         self._blobs = blobs
         self._clock = clock
+        self._events = events
         self._last_seq = 0
 
     # --- bodies --------------------------------------------------------------------------
@@ -123,6 +128,7 @@ class ObjectService:
         attributes: ObjectAttributes,
         owner_id: str,
         preconditions: Preconditions = NO_PRECONDITIONS,
+        event: str = "ObjectCreated:Put",
     ) -> ObjectVersion:
         check_key(key)
         object_id = secrets.token_hex(16)
@@ -133,7 +139,7 @@ class ObjectService:
         )
         obj = replace(obj, blob=blob)
         try:
-            await self.commit_version(bucket, obj, preconditions)
+            await self.commit_version(bucket, obj, preconditions, event)
         except BaseException:
             self._blobs.discard([written.blob.name])
             raise
@@ -179,14 +185,59 @@ class ObjectService:
         bucket: Bucket,
         obj: ObjectVersion,
         preconditions: Preconditions = NO_PRECONDITIONS,
+        event: str = "ObjectCreated:Put",
     ) -> None:
-        """Make ``obj`` the key's current version, in one transaction."""
+        """Make ``obj`` the key's current version, in one transaction.
+
+        ``event`` names the change for bucket notifications (ObjectCreated:Copy, ...).
+        """
         async with self._db.transaction() as conn:
-            current = await store.latest(conn, bucket.name, obj.key)
-            if preconditions:
-                check_write(current, preconditions)
-            await self._retire(conn, bucket, obj.key, current)
-            await store.insert_version(conn, obj)
+            await self.commit_version_in(conn, bucket, obj, preconditions, event)
+        self.committed()
+
+    async def commit_version_in(
+        self,
+        conn: Conn,
+        bucket: Bucket,
+        obj: ObjectVersion,
+        preconditions: Preconditions = NO_PRECONDITIONS,
+        event: str = "ObjectCreated:Put",
+    ) -> None:
+        """``commit_version`` inside the caller's transaction, beside its own writes;
+        the caller calls ``committed`` once the transaction is."""
+        current = await store.latest(conn, bucket.name, obj.key)
+        if preconditions:
+            check_write(current, preconditions)
+        await self._retire(conn, bucket, obj.key, current)
+        await store.insert_version(conn, obj)
+        await self.emit(conn, bucket, event, obj)
+
+    def new_version(
+        self,
+        bucket: Bucket,
+        key: str,
+        size: int,
+        etag: str,
+        owner_id: str,
+        attributes: ObjectAttributes,
+        checksum: Checksum | None,
+        parts_count: int,
+    ) -> ObjectVersion:
+        """A new current version made of parts, with no blob of its own."""
+        obj = self._new_version(
+            bucket, key, secrets.token_hex(16), size, etag, owner_id, attributes, checksum, parts_count
+        )
+        return replace(obj, blob=None)
+
+    async def emit(self, conn: Conn, bucket: Bucket, event: str, version: ObjectVersion) -> None:
+        """Record a notification event in the open transaction; publish it last in it."""
+        if self._events is not None:
+            await self._events.emit(conn, bucket, event, version)
+
+    def committed(self) -> None:
+        """Tell the notification outbox that a transaction holding events has committed."""
+        if self._events is not None:
+            self._events.committed()
 
     async def _retire(self, conn: Conn, bucket: Bucket, key: str, current: ObjectVersion | None) -> None:
         """Make room for a new current version of ``key``."""
@@ -208,25 +259,40 @@ class ObjectService:
         """DELETE as S3 does it: a version when named, else a delete marker or the object."""
         check_key(key)
         async with self._db.transaction() as conn:
-            if version_id is not None:
-                return await self._delete_version(conn, bucket, key, version_id)
-            current = await store.latest(conn, bucket.name, key)
-            if bucket.versioning is Versioning.UNVERSIONED:
-                if current is not None:
-                    await store.delete_version(conn, current, self._clock.now())
-                return DeleteOutcome(None, False)
-            marker = replace(
-                self._new_version(bucket, key, secrets.token_hex(16), 0, "", "", ObjectAttributes(), None),
-                delete_marker=True,
-            )
-            await self._retire(conn, bucket, key, current)
-            await store.insert_version(conn, marker)
-            return DeleteOutcome(marker.version_id, True)
+            outcome = await self._delete(conn, bucket, key, version_id)
+        self.committed()
+        return outcome
+
+    async def _delete(self, conn: Conn, bucket: Bucket, key: str, version_id: str | None) -> DeleteOutcome:
+        if version_id is not None:
+            return await self._delete_version(conn, bucket, key, version_id)
+        current = await store.latest(conn, bucket.name, key)
+        if bucket.versioning is Versioning.UNVERSIONED:
+            if current is not None:
+                await store.delete_version(conn, current, self._clock.now())
+                await self.emit(conn, bucket, "ObjectRemoved:Delete", current)
+            return DeleteOutcome(None, False)
+        marker = await self.add_delete_marker(conn, bucket, key, current)
+        return DeleteOutcome(marker.version_id, True)
+
+    async def add_delete_marker(
+        self, conn: Conn, bucket: Bucket, key: str, current: ObjectVersion | None
+    ) -> ObjectVersion:
+        """Hide ``key`` behind a new delete marker (versioned or suspended buckets)."""
+        marker = replace(
+            self._new_version(bucket, key, secrets.token_hex(16), 0, "", "", ObjectAttributes(), None),
+            delete_marker=True,
+            owner_id=bucket.account_id,
+        )
+        await self._retire(conn, bucket, key, current)
+        await store.insert_version(conn, marker)
+        await self.emit(conn, bucket, "ObjectRemoved:DeleteMarkerCreated", marker)
+        return marker
 
     async def _delete_version(self, conn: Conn, bucket: Bucket, key: str, version_id: str) -> DeleteOutcome:
         found = await store.version(conn, bucket.name, key, version_id)
         if found is None:
-            if version_id != NULL_VERSION and not _looks_like_version(version_id):
+            if version_id != NULL_VERSION and not looks_like_version(version_id):
                 raise core.InvalidArgument("Invalid version id specified")
             return DeleteOutcome(version_id, False)
         await store.delete_version(conn, found, self._clock.now())
@@ -234,6 +300,7 @@ class ObjectService:
             successor = await store.newest_remaining(conn, bucket.name, key)
             if successor is not None:
                 await store.mark_latest(conn, successor.id)
+        await self.emit(conn, bucket, "ObjectRemoved:Delete", found)
         return DeleteOutcome(version_id, found.delete_marker)
 
     # --- reads ---------------------------------------------------------------------------
@@ -247,7 +314,7 @@ class ObjectService:
                 obj = await store.version(conn, bucket.name, key, version_id)
         if obj is None:
             if version_id is not None:
-                if version_id != NULL_VERSION and not _looks_like_version(version_id):
+                if version_id != NULL_VERSION and not looks_like_version(version_id):
                     raise core.InvalidArgument("Invalid version id specified")
                 raise errors.NoSuchVersion("The specified version does not exist.")
             raise errors.NoSuchKey("The specified key does not exist.")
@@ -300,10 +367,6 @@ class ObjectService:
         # Strictly increasing even if the clock stalls or steps back.
         self._last_seq = max(time.time_ns(), self._last_seq + 1)
         return self._last_seq
-
-
-def _looks_like_version(version_id: str) -> bool:
-    return len(version_id) == 32 and all(c in "0123456789abcdef" for c in version_id)
 
 
 class DeletedObject(errors.NoSuchKey):

@@ -10,13 +10,17 @@ from pathlib import Path
 
 from welkin.core.clock import Clock
 from welkin.core.db import Database
+from welkin.core.events import EventBus
 from welkin.obs import store
 from welkin.obs.blobs import BlobStore
 from welkin.obs.buckets import BucketService
+from welkin.obs.lifecycle import LifecycleJob
+from welkin.obs.notifications import ObjectEvents
 from welkin.obs.objects import ObjectService
 
 log = logging.getLogger("welkin.obs")
 REAP_INTERVAL = 5.0
+LIFECYCLE_INTERVAL = 3600.0
 
 
 @dataclass
@@ -25,12 +29,25 @@ class Obs:
     blobs: BlobStore
     buckets: BucketService
     objects: ObjectService
+    lifecycle: LifecycleJob
     _reaper: asyncio.Task[None] | None = None
 
     @classmethod
-    def build(cls, db: Database, clock: Clock, data_dir: Path, region: str) -> Obs:
+    def build(
+        cls,
+        db: Database,
+        clock: Clock,
+        data_dir: Path,
+        region: str,
+        bus: EventBus | None = None,
+        lifecycle_interval: float = LIFECYCLE_INTERVAL,
+    ) -> Obs:
+        """``bus``: where bucket notifications go (topic obs.events); None sends none."""
         blobs = BlobStore(data_dir / "obs")
-        return cls(db, blobs, BucketService(db, clock, region), ObjectService(db, blobs, clock))
+        buckets = BucketService(db, clock, region)
+        objects = ObjectService(db, blobs, clock, ObjectEvents(bus) if bus is not None else None)
+        lifecycle = LifecycleJob(db, buckets, objects, clock, lifecycle_interval)
+        return cls(db, blobs, buckets, objects, lifecycle)
 
     async def start(self) -> None:
         """Finish what a crash interrupted, then keep the trash emptied in the background."""
@@ -39,8 +56,10 @@ class Obs:
             log.info("recovered staged blobs: %d kept, %d dropped", published, dropped)
         await self.reap()
         self._reaper = asyncio.create_task(self._reap_forever(), name="obs-trash-reaper")
+        self.lifecycle.start()
 
     async def stop(self) -> None:
+        await self.lifecycle.stop()
         if self._reaper is not None:
             self._reaper.cancel()
             with contextlib.suppress(asyncio.CancelledError):

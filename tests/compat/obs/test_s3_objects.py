@@ -8,11 +8,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.compat.obs.conftest import S3Factory
-
-
-def error_code(exc: pytest.ExceptionInfo[ClientError]) -> str:
-    return str(exc.value.response["Error"]["Code"])
+from tests.compat.obs.conftest import S3Factory, error_code
 
 
 def test_bucket_lifecycle(s3: Any) -> None:

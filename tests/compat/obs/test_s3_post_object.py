@@ -6,11 +6,11 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree as ET
 
 import httpx
 import pytest
 from botocore.exceptions import ClientError
+from defusedxml import ElementTree as ET
 
 from tests.conftest import Welkin
 
@@ -226,7 +226,8 @@ def test_large_file_is_streamed_not_buffered(s3: Any, server: Welkin, bucket: st
             yield (
                 f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
             ).encode()
-        yield f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n\r\n'.encode()
+        disposition = 'form-data; name="file"; filename="big.bin"'
+        yield f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n".encode()
         block = b"w" * MIB
         for _ in range(size // MIB):
             yield block

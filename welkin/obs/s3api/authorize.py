@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Mapping
-from urllib.parse import unquote
 
 from welkin.core import errors as core
 from welkin.core.clock import Clock
@@ -25,7 +24,6 @@ from welkin.iam.conditions import ContextValue
 from welkin.iam.models import Principal
 from welkin.iam.policy import Decision as IamDecision
 from welkin.iam.service import Iam
-from welkin.obs import errors
 from welkin.obs.access import AccessRequest, AccessResult, Reason, decide_access
 from welkin.obs.acl_documents import load_acl
 from welkin.obs.bucket_policy import BucketPolicy, PolicyRequest, evaluate, parse_bucket_policy
@@ -35,6 +33,7 @@ from welkin.obs.models import Bucket
 from welkin.obs.objects import ObjectService
 from welkin.obs.operations import OPERATIONS, Level, Operation, iam_action, policy_action
 from welkin.obs.requester import Requester
+from welkin.obs.s3api.copy_source import parse_copy_source
 from welkin.obs.s3api.request import S3Request
 
 log = logging.getLogger("welkin.obs.access")
@@ -178,9 +177,5 @@ def _iam_resource(operation: Operation, bucket: Bucket | None, key: str | None) 
 
 
 def _copy_source(headers: Mapping[str, str]) -> tuple[str, str, str | None]:
-    raw = unquote(headers.get("x-amz-copy-source", ""))
-    path, _, query = raw.lstrip("/").partition("?versionId=")
-    bucket, _, key = path.partition("/")
-    if not bucket or not key:
-        raise errors.InvalidRequest("x-amz-copy-source must name a bucket and a key")
-    return bucket, key, query or None
+    source = parse_copy_source(headers.get("x-amz-copy-source", ""))
+    return source.bucket, source.key, source.version_id

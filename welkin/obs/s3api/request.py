@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import AsyncIterator, Callable
@@ -47,7 +48,7 @@ class S3Request:
     # The checksum an aws-chunked body carried in its trailer, once the body is read.
     trailer_checksum: Callable[[], str | None] = lambda: None
 
-    @property
+    @functools.cached_property
     def headers(self) -> dict[str, str]:
         return as_s3_headers(self.request.headers)
 

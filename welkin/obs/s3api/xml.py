@@ -17,6 +17,7 @@ MAX_DOCUMENT_BYTES = 1 << 20
 
 Value = str | int | bool | datetime | None
 Tree = Mapping[str, "Value | Tree | Iterable[Tree]"]
+Node = Value | Tree | Iterable[Tree]  # one entry of a Tree
 
 
 def iso(when: datetime) -> str:

@@ -1,0 +1,48 @@
+"""Bodies stream through the server: a 1 GiB object goes up and comes back down while the
+server's peak resident memory stays small."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from tests.compat.obs.bodies import GeneratedBody
+from tests.compat.obs.conftest import S3Factory
+from tests.conftest import Welkin
+
+SIZE = 1 << 30
+PEAK_RSS_LIMIT = 200 << 20
+
+
+def peak_rss(pid: int) -> int:
+    """The process's high-water resident set size, in bytes (VmHWM)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmHWM line in /proc status")
+
+
+def expected_sha256(size: int) -> str:
+    body = GeneratedBody(size)
+    hasher = hashlib.sha256()
+    while piece := body.read(1 << 20):
+        hasher.update(piece)
+    return hasher.hexdigest()
+
+
+def test_one_gib_up_and_down_in_bounded_memory(server: Welkin, make_s3: S3Factory, bucket: str) -> None:
+    s3: Any = make_s3()
+    s3.put_object(Bucket=bucket, Key="big", Body=GeneratedBody(SIZE))
+    assert s3.head_object(Bucket=bucket, Key="big")["ContentLength"] == SIZE
+
+    body = s3.get_object(Bucket=bucket, Key="big")["Body"]
+    hasher = hashlib.sha256()
+    received = 0
+    for piece in body.iter_chunks(1 << 20):
+        hasher.update(piece)
+        received += len(piece)
+
+    assert received == SIZE
+    assert hasher.hexdigest() == expected_sha256(SIZE)
+    assert peak_rss(server.process.pid) < PEAK_RSS_LIMIT
