@@ -28,14 +28,18 @@ def check_bucket_name(name: str) -> None:
         raise errors.InvalidBucketName(f"{name!r}: dots may not be next to each other or to a hyphen")
     if name.startswith(("xn--", "sthree-")) or name.endswith(("-s3alias", "--ol-s3")):
         raise errors.InvalidBucketName(f"{name!r} uses a reserved prefix or suffix")
-    try:
-        ipaddress.IPv4Address(name)
-    except ValueError:
-        pass
-    else:
+    if _looks_like_ipv4(name):
         raise errors.InvalidBucketName(f"{name!r}: a bucket name may not look like an IP address")
     if name in _RESERVED or _RESERVED_RE.fullmatch(name):
         raise errors.InvalidBucketName(f"{name!r} is reserved for the region's own APIs")
+
+
+def _looks_like_ipv4(name: str) -> bool:
+    try:
+        ipaddress.IPv4Address(name)
+    except ValueError:
+        return False
+    return True
 
 
 class BucketService:
