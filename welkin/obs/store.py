@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.engine import Connection as Conn
 from sqlalchemy.engine import RowMapping
 
@@ -18,6 +18,24 @@ from welkin.obs import tables as t
 from welkin.obs.models import Bucket, Checksum, ObjectAttributes, ObjectVersion, Part, Upload, Versioning
 
 BUCKET_DOCUMENTS = ("policy", "cors", "tags", "lifecycle", "notification", "acl")
+
+# Statements every small-object request runs, built once: constructing and cache-keying
+# a fresh statement per call costs more than SQLite takes to run it.
+_o = t.objects.c
+_LATEST = select(t.objects).where(
+    _o.bucket == bindparam("bucket"), _o.is_latest.is_(True), _o.key == bindparam("key")
+)
+_VERSION = select(t.objects).where(
+    _o.bucket == bindparam("bucket"), _o.key == bindparam("key"), _o.version_id == bindparam("version_id")
+)
+_INSERT_VERSION = insert(t.objects)
+_CLEAR_LATEST = (
+    update(t.objects)
+    .where(_o.bucket == bindparam("b"), _o.is_latest.is_(True), _o.key == bindparam("k"))
+    .values(is_latest=False)
+)
+_DELETE_VERSION = delete(t.objects).where(_o.id == bindparam("id"))
+_INSERT_TRASH = insert(t.trash)
 
 
 # --- buckets ---------------------------------------------------------------------------------
@@ -70,18 +88,13 @@ def bucket_in_use(conn: Conn, name: str) -> bool:
 
 # --- object versions -------------------------------------------------------------------------
 def latest(conn: Conn, bucket: str, key: str) -> ObjectVersion | None:
-    query = select(t.objects).where(
-        t.objects.c.bucket == bucket, t.objects.c.is_latest.is_(True), t.objects.c.key == key
-    )
-    row = (conn.execute(query)).mappings().first()
+    row = conn.execute(_LATEST, {"bucket": bucket, "key": key}).mappings().first()
     return _version(row) if row else None
 
 
 def version(conn: Conn, bucket: str, key: str, version_id: str) -> ObjectVersion | None:
-    query = select(t.objects).where(
-        t.objects.c.bucket == bucket, t.objects.c.key == key, t.objects.c.version_id == version_id
-    )
-    row = (conn.execute(query)).mappings().first()
+    params = {"bucket": bucket, "key": key, "version_id": version_id}
+    row = conn.execute(_VERSION, params).mappings().first()
     return _version(row) if row else None
 
 
@@ -99,7 +112,8 @@ def newest_remaining(conn: Conn, bucket: str, key: str) -> ObjectVersion | None:
 def insert_version(conn: Conn, obj: ObjectVersion) -> None:
     attrs = obj.attributes
     conn.execute(
-        insert(t.objects).values(
+        _INSERT_VERSION,
+        dict(
             id=obj.id,
             bucket=obj.bucket,
             key=obj.key,
@@ -120,16 +134,12 @@ def insert_version(conn: Conn, obj: ObjectVersion) -> None:
             storage_class=attrs.storage_class,
             blob=obj.blob,
             parts_count=obj.parts_count,
-        )
+        ),
     )
 
 
 def clear_latest(conn: Conn, bucket: str, key: str) -> None:
-    conn.execute(
-        update(t.objects)
-        .where(t.objects.c.bucket == bucket, t.objects.c.is_latest.is_(True), t.objects.c.key == key)
-        .values(is_latest=False)
-    )
+    conn.execute(_CLEAR_LATEST, {"b": bucket, "k": key})
 
 
 def mark_latest(conn: Conn, object_id: str) -> None:
@@ -138,7 +148,7 @@ def mark_latest(conn: Conn, object_id: str) -> None:
 
 def delete_version(conn: Conn, obj: ObjectVersion, now: datetime) -> None:
     """Drop one version row and hand its blobs (its own or its parts') to the trash."""
-    conn.execute(delete(t.objects).where(t.objects.c.id == obj.id))
+    conn.execute(_DELETE_VERSION, {"id": obj.id})
     blobs = [obj.blob] if obj.blob else []
     if obj.parts_count:
         query = select(t.parts.c.blob).where(t.parts.c.object_id == obj.id)
@@ -311,7 +321,7 @@ def drop_unattached_parts(conn: Conn, upload_id: str, now: datetime) -> None:
 def to_trash(conn: Conn, blobs: Iterable[str], now: datetime) -> None:
     rows = [{"blob": blob, "queued_at": now} for blob in blobs]
     if rows:
-        conn.execute(insert(t.trash), rows)
+        conn.execute(_INSERT_TRASH, rows)
 
 
 def trash_batch(conn: Conn, limit: int) -> list[str]:
