@@ -47,6 +47,7 @@ from welkin.obs.s3api.multipart_handlers import MultipartHandlers
 from welkin.obs.s3api.notification_handlers import NotificationHandlers
 from welkin.obs.s3api.object_handlers import ObjectHandlers
 from welkin.obs.s3api.policy_handlers import PolicyHandlers
+from welkin.obs.s3api.post_handlers import PostObjectHandlers
 from welkin.obs.s3api.routing import Routes
 from welkin.obs.s3api.tagging_handlers import TaggingHandlers
 from welkin.obs.s3api.versioning_handlers import VersioningHandlers
@@ -104,6 +105,9 @@ class Region:
         MultipartHandlers(multipart, sources).register(routes)
         CopyHandlers(self.obs.objects, sources).register(routes)
         BatchDeleteHandlers(self.obs.objects, authorizer).register(routes)
+        PostObjectHandlers(
+            self.iam.authn, authorizer, self.obs.buckets, self.obs.objects, self.clock
+        ).register(routes)
         return S3Api(self.iam, self.obs.buckets, routes, self.settings.s3_domains, authorizer)
 
     def app(self) -> ASGIApp:

@@ -19,7 +19,17 @@ from welkin.core.clock import Clock
 from welkin.core.db import Database
 from welkin.iam import keyring as passwords
 from welkin.iam.keyring import Keyring
-from welkin.iam.models import Account, AuthMethod, KeyStatus, Principal, Project, TokenClaims, User
+from welkin.iam.models import (
+    Account,
+    AuthMethod,
+    KeyStatus,
+    Principal,
+    Project,
+    TemporaryKeyClaims,
+    TokenClaims,
+    User,
+)
+from welkin.iam.post_signature import PostSignature
 from welkin.iam.signatures import (
     HttpRequestView,
     SignatureClaim,
@@ -184,33 +194,52 @@ class Authenticator:
                 raise errors.InvalidToken("The temporary access key has expired.")
             verified = verify(view, claim, temporary.secret_key, now, self._max_skew)
             self._guard_replay(view, claim, now)
-            async with self._db.read() as conn:
-                account = await self._store.account(conn, temporary.account_id)
-                if temporary.agency_id is None:
-                    account, user = await self._identity(conn, temporary.account_id, temporary.user_id)
-                    return SignedRequest(
-                        _principal(account, user, AuthMethod.TEMPORARY_KEY, project_id), verified
-                    )
-                agency = await self._store.agency(conn, temporary.account_id, temporary.agency_id)
-            if account is None or not account.enabled or agency is None:
-                raise errors.InvalidToken("The agency behind this temporary key is gone or disabled.")
-            principal = Principal(
-                account.id,
-                account.name,
-                temporary.user_id,
-                f"{agency.name}/{temporary.user_id[:8]}",
-                AuthMethod.TEMPORARY_KEY,
-                project_id,
-                account.is_operator,
-                agency.id,
-            )
-            return SignedRequest(principal, verified)
+            return SignedRequest(await self._temporary_principal(temporary, project_id), verified)
         known = await self._known_key(claim.access_key)
         verified = verify(view, claim, known.secret, now, self._max_skew)
         self._guard_replay(view, claim, now)
         await self._touch(known.access_key, now)
         return SignedRequest(
             _principal(known.account, known.user, AuthMethod.ACCESS_KEY, project_id), verified
+        )
+
+    async def principal_from_post_form(self, form: PostSignature) -> Principal:
+        """The signer of a browser POST form's policy; its expiry is the policy's to check."""
+        if form.security_token:
+            temporary = self._keyring.open_temporary_key(form.security_token)
+            if temporary.access_key != form.access_key:
+                raise errors.InvalidAccessKey("The access key does not match the security token.")
+            if temporary.expires_at <= self._clock.now():
+                raise errors.InvalidToken("The temporary access key has expired.")
+            if not form.matches(temporary.secret_key):
+                raise errors.SignatureDoesNotMatch(
+                    "the policy signature does not match the one computed for it"
+                )
+            return await self._temporary_principal(temporary, None)
+        known = await self._known_key(form.access_key)
+        if not form.matches(known.secret):
+            raise errors.SignatureDoesNotMatch("the policy signature does not match the one computed for it")
+        await self._touch(known.access_key, self._clock.now())
+        return _principal(known.account, known.user, AuthMethod.ACCESS_KEY, None)
+
+    async def _temporary_principal(self, temporary: TemporaryKeyClaims, project_id: str | None) -> Principal:
+        async with self._db.read() as conn:
+            account = await self._store.account(conn, temporary.account_id)
+            if temporary.agency_id is None:
+                account, user = await self._identity(conn, temporary.account_id, temporary.user_id)
+                return _principal(account, user, AuthMethod.TEMPORARY_KEY, project_id)
+            agency = await self._store.agency(conn, temporary.account_id, temporary.agency_id)
+        if account is None or not account.enabled or agency is None:
+            raise errors.InvalidToken("The agency behind this temporary key is gone or disabled.")
+        return Principal(
+            account.id,
+            account.name,
+            temporary.user_id,
+            f"{agency.name}/{temporary.user_id[:8]}",
+            AuthMethod.TEMPORARY_KEY,
+            project_id,
+            account.is_operator,
+            agency.id,
         )
 
     async def _known_key(self, access_key: str) -> _KnownKey:

@@ -69,6 +69,12 @@ class InvalidPartOrder(errors.BadRequest):
     code = "InvalidPartOrder"
 
 
+class InvalidPolicyDocument(errors.BadRequest):
+    """A POST form's policy that is not valid base64 JSON of the expected shape."""
+
+    code = "InvalidPolicyDocument"
+
+
 class InvalidRange(errors.WelkinError):
     code = "InvalidRange"
     status = 416
@@ -95,8 +101,20 @@ class MalformedPolicy(errors.InvalidPolicy):
     status = 400
 
 
+class MalformedPOSTRequest(errors.BadRequest):
+    """A POST upload whose body is not well-formed multipart/form-data."""
+
+    code = "MalformedPOSTRequest"
+
+
 class MalformedXML(errors.MalformedBody):
     code = "MalformedXML"
+
+
+class MaxPostPreDataLengthExceededError(errors.BadRequest):
+    """The form fields before a POST upload's file are larger than the server will hold."""
+
+    code = "MaxPostPreDataLengthExceededError"
 
 
 class MetadataTooLarge(errors.BadRequest):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -123,3 +124,17 @@ def test_errors_carry_s3_codes(client: Any, obs_bucket: str) -> None:
     full = client.deleteBucket(obs_bucket)
     assert full.status == 409
     assert full.errorCode == "BucketNotEmpty"
+
+
+def test_upload_file_in_parts_and_copy(client: Any, obs_bucket: str, tmp_path: Path) -> None:
+    source = tmp_path / "large.bin"
+    data = os.urandom(12 * (1 << 20))
+    source.write_bytes(data)
+    ok(client.uploadFile(obs_bucket, "large.bin", str(source), partSize=5 * (1 << 20), taskNum=2))
+    head = ok(client.getObjectMetadata(obs_bucket, "large.bin"))
+    assert head.etag.strip('"').endswith("-3")
+    got = ok(client.getObject(obs_bucket, "large.bin", loadStreamInMemory=True))
+    assert hashlib.sha256(got.buffer).digest() == hashlib.sha256(data).digest()
+    ok(client.copyObject(obs_bucket, "large.bin", obs_bucket, "copy.bin"))
+    copied = ok(client.getObject(obs_bucket, "copy.bin", loadStreamInMemory=True))
+    assert copied.buffer == data

@@ -15,6 +15,7 @@ import signal
 import sqlite3
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,34 +63,66 @@ class Ledger:
 
     possible: dict[str, set[str]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    acknowledged: Counter[str] = field(default_factory=Counter)  # by kind of operation
 
     def begin(self, key: str, outcome: str) -> None:
         with self.lock:
             self.possible.setdefault(key, {ABSENT}).add(outcome)
 
-    def acknowledge(self, key: str, outcome: str) -> None:
+    def acknowledge(self, key: str, outcome: str, kind: str) -> None:
         with self.lock:
             self.possible[key] = {outcome}
+            self.acknowledged[kind] += 1
 
 
 def writer(server: Welkin, keys: list[str], ledger: Ledger, seed: int, stop: threading.Event) -> None:
-    """Overwrite and delete ``keys`` (owned by this thread alone) until the server dies."""
+    """Put, copy, multipart-upload and delete ``keys`` (this thread's alone) until the server dies."""
     s3 = client(server)
     rng = random.Random(seed)  # noqa: S311 - reproducible choices, not secrets
     while not stop.is_set():
         key = rng.choice(keys)
+        roll = rng.random()
         try:
-            if rng.random() < 0.2:
+            if roll < 0.2:
                 ledger.begin(key, ABSENT)
                 s3.delete_object(Bucket=BUCKET, Key=key)
-                ledger.acknowledge(key, ABSENT)
+                ledger.acknowledge(key, ABSENT, "delete")
+            elif roll < 0.35:
+                copy(s3, ledger, rng.choice(keys), key)
+            elif roll < 0.5:
+                body = os.urandom(rng.choice(SIZES))
+                ledger.begin(key, digest(body))
+                multipart_put(s3, key, body)
+                ledger.acknowledge(key, digest(body), "multipart")
             else:
                 body = os.urandom(rng.choice(SIZES))
                 ledger.begin(key, digest(body))
                 s3.put_object(Bucket=BUCKET, Key=key, Body=body)
-                ledger.acknowledge(key, digest(body))
+                ledger.acknowledge(key, digest(body), "put")
         except Exception:
             return  # the server was killed under us; what was in flight stays possible
+
+
+def multipart_put(s3: Any, key: str, body: bytes) -> None:
+    """One-part multipart upload: the part may be small since it is also the last."""
+    upload = s3.create_multipart_upload(Bucket=BUCKET, Key=key)["UploadId"]
+    etag = s3.upload_part(Bucket=BUCKET, Key=key, UploadId=upload, PartNumber=1, Body=body)["ETag"]
+    s3.complete_multipart_upload(
+        Bucket=BUCKET,
+        Key=key,
+        UploadId=upload,
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]},
+    )
+
+
+def copy(s3: Any, ledger: Ledger, source: str, target: str) -> None:
+    """Server-side copy between two keys of one writer, whose state the ledger knows exactly."""
+    (state,) = ledger.possible.get(source, {ABSENT})
+    if state == ABSENT or source == target:
+        return
+    ledger.begin(target, state)
+    s3.copy_object(Bucket=BUCKET, Key=target, CopySource={"Bucket": BUCKET, "Key": source})
+    ledger.acknowledge(target, state, "copy")
 
 
 def read_or_none(s3: Any, key: str) -> bytes | None:
@@ -185,7 +218,7 @@ def test_sigkill_during_writes_loses_nothing_acknowledged(data_dir: Path) -> Non
     finally:
         stop_welkin(server)
     check_files(data_dir)
-    assert any(possible != {ABSENT} for possible in ledger.possible.values())
+    assert set(ledger.acknowledged) == {"put", "copy", "multipart", "delete"}, ledger.acknowledged
 
 
 def test_sigkill_during_large_upload_leaves_no_temporary_file(data_dir: Path) -> None:
