@@ -101,8 +101,9 @@ def query_plan(database: Path, bucket: str) -> list[str]:
             lambda _c, _cur, statement, params, _ctx, _many: seen.append((statement, params)),
         )
         try:
+            # Through the async engine (where the listener is), same statement as run_read's.
             async with db.read() as conn:
-                await store.list_latest(conn, bucket, "dir0500/", False, "", PAGE)
+                await conn.run_sync(lambda sync: store.list_latest(sync, bucket, "dir0500/", False, "", PAGE))
         finally:
             await db.close()
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 
 from welkin.core.clock import ManualClock
 from welkin.core.db import Database
@@ -98,16 +99,20 @@ async def registered(db: Database, *consumers: str) -> None:
 
 
 async def publish(db: Database, bus: EventBus, *topics: str) -> None:
-    async with db.transaction() as conn:
+    def body(conn: Connection) -> None:
         for topic in topics:
-            await bus.publish(conn, topic, {"topic": topic, "size": len(topic)})
+            bus.publish(conn, topic, {"topic": topic, "size": len(topic)})
+
+    await db.run_write(body)
     bus.notify()
 
 
 async def publish_then_fail(db: Database, bus: EventBus) -> None:
-    async with db.transaction() as conn:
-        await bus.publish(conn, "rolled.back", {})
+    def body(conn: Connection) -> None:
+        bus.publish(conn, "rolled.back", {})
         raise RuntimeError("abort")
+
+    await db.run_write(body)
 
 
 async def stored_seqs(db: Database) -> list[int]:
@@ -176,6 +181,8 @@ async def test_a_restart_delivers_the_backlog_and_nothing_already_acknowledged(
     await registered(db, "fn")
     await publish(db, first, "one")
     await until(lambda: before.topics == ["one"])
+    # Stopping before the cursor moved would (rightly) deliver "one" again.
+    await acknowledged(db, "fn", before.events[0].seq)
     await first.stop()
 
     # Published while no dispatcher runs, as by a process that only writes.
@@ -286,7 +293,8 @@ async def test_a_second_publisher_waits_for_the_first_to_commit(
     # Seq order must be commit order, or a cursor could pass a seq that commits later.
     bus = new_bus()
     async with db.transaction() as conn:
-        await bus.publish(conn, "first", {})
+        # The async engine's transaction stays open across the await below.
+        await conn.run_sync(lambda sync: bus.publish(sync, "first", {}))
         second = asyncio.create_task(publish(db, bus, "second"))
         await asyncio.sleep(0.2)
         assert not second.done()

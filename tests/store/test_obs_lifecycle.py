@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import Connection
 
 from welkin.core.clock import ManualClock
 from welkin.core.db import Database
@@ -63,8 +64,7 @@ async def put(obs: Obs, bucket: Bucket, key: str, tags: dict[str, str] | None = 
 
 async def versions(db: Database) -> list[tuple[str, str, bool, bool]]:
     """(key, version id, is latest, is delete marker), in listing order."""
-    async with db.read() as conn:
-        found = await store.list_versions(conn, "life", None, "", 1000)
+    found = await db.run_read(lambda conn: store.list_versions(conn, "life", None, "", 1000))
     return [(v.key, v.version_id, v.is_latest, v.delete_marker) for v in found]
 
 
@@ -153,17 +153,20 @@ async def test_incomplete_uploads_are_aborted_after_their_days(
 ) -> None:
     rule = Rule("r", True, RuleFilter("tmp/"), abort_upload_days=2)
     await make_bucket(obs, [rule])
-    async with db.transaction() as conn:
+
+    def start_uploads(conn: Connection) -> None:
         for n, key in enumerate(["tmp/a", "tmp/b", "tmp/c", "keep/a"]):
             upload = Upload(f"u{n}", "life", key, T0, "acct", "acct", ObjectAttributes(), None)
-            await store.insert_upload(conn, upload)
-            await store.put_part(conn, upload.id, Part(1, f"blob-{n}", 1, "e", None, T0), T0)
+            store.insert_upload(conn, upload)
+            store.put_part(conn, upload.id, Part(1, f"blob-{n}", 1, "e", None, T0), T0)
+
+    await db.run_write(start_uploads)
     assert (await job.run_once(T0 + DAY)).uploads_aborted == 0
     assert (await job.run_once(T0 + 3 * DAY)).uploads_aborted == 3
-    async with db.read() as conn:
-        left = await store.list_uploads(conn, "life", None, "", 10)
-        assert [u.key for u in left] == ["keep/a"]
-        assert set(await store.trash_batch(conn, 10)) == {"blob-0", "blob-1", "blob-2"}
+    left = await db.run_read(lambda conn: store.list_uploads(conn, "life", None, "", 10))
+    assert [u.key for u in left] == ["keep/a"]
+    trash = await db.run_read(lambda conn: store.trash_batch(conn, 10))
+    assert set(trash) == {"blob-0", "blob-1", "blob-2"}
 
 
 async def test_a_bucket_without_rules_is_left_alone(obs: Obs, db: Database, job: LifecycleJob) -> None:

@@ -53,8 +53,7 @@ def files(root: Path) -> set[str]:
 
 
 async def referenced(obs: Obs, names: set[str]) -> set[str]:
-    async with obs.db.read() as conn:
-        return await store.referenced_blobs(conn, sorted(names))
+    return await obs.db.run_read(lambda conn: store.referenced_blobs(conn, sorted(names)))
 
 
 async def test_recover_publishes_committed_blobs_and_drops_the_rest(obs: Obs, tmp_path: Path) -> None:

@@ -7,16 +7,20 @@ and its queries in its own ``store.py``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Dialect, MetaData, event
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy import DateTime, Dialect, MetaData, create_engine, event
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.types import TypeDecorator
+
+T = TypeVar("T")
 
 metadata = MetaData(
     naming_convention={
@@ -75,8 +79,85 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(statement: str) -> Callable[[Connection], None]:
+    def begin(conn: Connection) -> None:
+        conn.exec_driver_sql(statement)
+
+    return begin
+
+
+def _sync_sqlite_engine(url: URL, begin: str, pool_size: int) -> Engine:
+    """A plain sqlite3 engine whose transactions start with ``begin``.
+
+    The driver's own transaction handling is switched off (isolation_level=None) so
+    that SQLAlchemy's BEGIN is the one that counts: IMMEDIATE for the writer takes the
+    write lock up front (a read-then-write body cannot be overtaken between its reads
+    and its first write), plain BEGIN gives readers one snapshot for the whole body.
+    """
+    engine = create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=0,
+        connect_args={"check_same_thread": False, "isolation_level": None},
+    )
+    event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "begin", _sqlite_begin(begin))
+    return engine
+
+
+class _SqliteThreads:
+    """Sync engines on the SQLite file with their threads: one writer, a few readers.
+
+    One writer thread serialises Welkin's own writers (no SQLITE_BUSY among them);
+    WAL readers never block, so they get a small pool. Created on first use.
+    """
+
+    READERS = 4
+
+    def __init__(self, url: URL) -> None:
+        self._url = url
+        self._writer: tuple[Engine, ThreadPoolExecutor] | None = None
+        self._reader: tuple[Engine, ThreadPoolExecutor] | None = None
+
+    def writer(self) -> tuple[Engine, ThreadPoolExecutor]:
+        if self._writer is None:
+            engine = _sync_sqlite_engine(self._url, "BEGIN IMMEDIATE", 1)
+            self._writer = engine, ThreadPoolExecutor(1, thread_name_prefix="db-write")
+        return self._writer
+
+    def reader(self) -> tuple[Engine, ThreadPoolExecutor]:
+        if self._reader is None:
+            engine = _sync_sqlite_engine(self._url, "BEGIN", self.READERS)
+            self._reader = engine, ThreadPoolExecutor(self.READERS, thread_name_prefix="db-read")
+        return self._reader
+
+    def close(self) -> None:
+        for pair in (self._writer, self._reader):
+            if pair is not None:
+                engine, pool = pair
+                pool.shutdown(wait=True)
+                engine.dispose()
+        self._writer = self._reader = None
+
+
+def _in_transaction(engine: Engine, fn: Callable[[Connection], T]) -> T:
+    with engine.begin() as conn:
+        return fn(conn)
+
+
+def _in_snapshot(engine: Engine, fn: Callable[[Connection], T]) -> T:
+    with engine.connect() as conn:
+        return fn(conn)
+
+
 class Database:
-    """An async engine plus the two ways services use it: read, and a transaction."""
+    """An async engine plus the ways services use it: read, and a transaction.
+
+    ``run_read``/``run_write`` run a whole unit of work (a sync function over a sync
+    ``Connection``) in one hop: on SQLite a worker thread with plain sqlite3, which
+    saves the several thread hops per statement an async driver costs; on PostgreSQL
+    the async engine runs the function over its driver in a greenlet.
+    """
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -87,6 +168,23 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(target, pool_pre_ping=not self.is_sqlite)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self._threads = _SqliteThreads(sync_url(url)) if self.is_sqlite else None
+
+    async def run_write(self, fn: Callable[[Connection], T]) -> T:
+        """``fn`` as one transaction: committed if it returns, rolled back if it raises."""
+        if self._threads is None:
+            async with self.engine.begin() as conn:
+                return await conn.run_sync(fn)
+        engine, pool = self._threads.writer()
+        return await asyncio.get_running_loop().run_in_executor(pool, _in_transaction, engine, fn)
+
+    async def run_read(self, fn: Callable[[Connection], T]) -> T:
+        """``fn`` over one consistent view, writing nothing."""
+        if self._threads is None:
+            async with self.engine.connect() as conn:
+                return await conn.run_sync(fn)
+        engine, pool = self._threads.reader()
+        return await asyncio.get_running_loop().run_in_executor(pool, _in_snapshot, engine, fn)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
@@ -99,4 +197,6 @@ class Database:
             yield conn
 
     async def close(self) -> None:
+        if self._threads is not None:
+            await asyncio.to_thread(self._threads.close)
         await self.engine.dispose()

@@ -19,6 +19,7 @@ from typing import cast
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from welkin.core.event_tables import event_consumers, events
@@ -38,12 +39,11 @@ class Event:
 
 
 class EventStore:
-    async def append(
-        self, conn: AsyncConnection, topic: str, payload: Mapping[str, object], at: datetime
-    ) -> None:
+    def append(self, conn: Connection, topic: str, payload: Mapping[str, object], at: datetime) -> None:
+        """Sync: publishers are the sync bodies of their callers' transactions."""
         if conn.dialect.name == "postgresql":
-            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PUBLISH_LOCK})
-        await conn.execute(
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PUBLISH_LOCK})
+        conn.execute(
             insert(events).values(
                 topic=topic,
                 payload=json.dumps(dict(payload), separators=(",", ":")),

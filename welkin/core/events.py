@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.engine import Connection
 
 from welkin.core.clock import Clock
 from welkin.core.db import Database
@@ -81,13 +81,15 @@ class EventBus:
         self._tasks: list[asyncio.Task[None]] = []
         self._running = False
 
-    async def publish(self, conn: AsyncConnection, topic: str, payload: Mapping[str, object]) -> None:
+    def publish(self, conn: Connection, topic: str, payload: Mapping[str, object]) -> None:
         """Add an event to the caller's open transaction; call ``notify`` after commit.
+
+        ``conn`` is the sync connection of a ``Database.run_write`` body.
 
         On PostgreSQL this queues other publishers until the transaction ends (see
         ``welkin.core.event_store``), so publish as the last step of a transaction.
         """
-        await self._store.append(conn, topic, payload, self._clock.now())
+        self._store.append(conn, topic, payload, self._clock.now())
 
     def notify(self) -> None:
         """Wake every consumer to look for newly committed events."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from sqlalchemy.engine import Connection
+
 from welkin.core.clock import Clock
 from welkin.core.db import Database
 from welkin.obs import errors, store
@@ -58,13 +60,16 @@ class BucketService:
                 f"this endpoint serves region {self._region!r}, not {location!r}"
             )
         bucket = Bucket(name, account_id, self._region, self._clock.now(), Versioning.UNVERSIONED, acl)
-        async with self._db.transaction() as conn:
-            existing = await store.bucket(conn, name)
+
+        def insert(conn: Connection) -> None:
+            existing = store.bucket(conn, name)
             if existing is not None:
                 if existing.account_id == account_id:
                     raise errors.BucketAlreadyOwnedByYou(f"you already own bucket {name!r}")
                 raise errors.BucketAlreadyExists(f"bucket name {name!r} is taken; choose another")
-            await store.insert_bucket(conn, bucket)
+            store.insert_bucket(conn, bucket)
+
+        await self._db.run_write(insert)
         self._cache.pop(name, None)
         return bucket
 
@@ -72,37 +77,36 @@ class BucketService:
         cached = self._cache.get(name)
         if cached is not None:
             return cached
-        async with self._db.read() as conn:
-            found = await store.bucket(conn, name)
+        found = await self._db.run_read(lambda conn: store.bucket(conn, name))
         if found is None:
             raise errors.NoSuchBucket(f"bucket {name!r} does not exist")
         self._cache[name] = found
         return found
 
     async def list_owned(self, account_id: str) -> list[Bucket]:
-        async with self._db.read() as conn:
-            return await store.buckets_of(conn, account_id)
+        return await self._db.run_read(lambda conn: store.buckets_of(conn, account_id))
 
     async def delete(self, name: str) -> None:
-        async with self._db.transaction() as conn:
-            if await store.bucket(conn, name) is None:
+
+        def drop(conn: Connection) -> None:
+            if store.bucket(conn, name) is None:
                 raise errors.NoSuchBucket(f"bucket {name!r} does not exist")
-            if await store.bucket_in_use(conn, name):
+            if store.bucket_in_use(conn, name):
                 raise errors.BucketNotEmpty(
                     f"bucket {name!r} still holds objects, versions or multipart uploads"
                 )
-            await store.delete_bucket(conn, name)
+            store.delete_bucket(conn, name)
+
+        await self._db.run_write(drop)
         self._cache.pop(name, None)
 
     async def set_versioning(self, name: str, state: Versioning) -> None:
         if state is Versioning.UNVERSIONED:
             raise errors.MalformedXML("versioning can be Enabled or Suspended, never turned off again")
-        async with self._db.transaction() as conn:
-            await store.set_versioning(conn, name, state)
+        await self._db.run_write(lambda conn: store.set_versioning(conn, name, state))
         self._cache.pop(name, None)
 
     async def set_document(self, name: str, document: str, value: str | None) -> None:
         """Store (or with None, remove) one of the bucket's JSON documents: policy, cors, ..."""
-        async with self._db.transaction() as conn:
-            await store.set_bucket_document(conn, name, document, value)
+        await self._db.run_write(lambda conn: store.set_bucket_document(conn, name, document, value))
         self._cache.pop(name, None)

@@ -13,6 +13,9 @@ import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
+
+from sqlalchemy.engine import Connection
 
 from welkin.core.clock import Clock
 from welkin.core.db import Database
@@ -76,8 +79,8 @@ class LifecycleJob:
 
     async def run_once(self, now: datetime) -> LifecycleReport:
         """Apply every bucket's rules as of ``now``."""
-        async with self._db.read() as conn:
-            names = [b.name for b in await store.all_buckets(conn) if b.lifecycle]
+        every = await self._db.run_read(store.all_buckets)
+        names = [b.name for b in every if b.lifecycle]
         totals = LifecycleReport()
         for name in names:
             bucket = await self._buckets.get(name)
@@ -102,8 +105,9 @@ class LifecycleJob:
         state = _KeyState()
         after: tuple[str, int] | None = None
         while True:
-            async with self._db.read() as conn:
-                page = await store.list_versions(conn, bucket.name, after, "", self._page)
+            page = await self._db.run_read(
+                partial(store.list_versions, bucket=bucket.name, after=after, prefix="", limit=self._page)
+            )
             for obj in page:
                 after = (obj.key, obj.seq)
                 if obj.key != state.key:
@@ -132,36 +136,43 @@ class LifecycleJob:
         return LifecycleReport(expired, noncurrent, markers, aborted)
 
     async def _expire_current(self, bucket: Bucket, obj: ObjectVersion) -> int:
-        async with self._db.transaction() as conn:
-            current = await store.latest(conn, bucket.name, obj.key)
+        def expire(conn: Connection) -> int:
+            current = store.latest(conn, bucket.name, obj.key)
             if current is None or current.id != obj.id:
                 return 0
             if bucket.versioning is Versioning.UNVERSIONED:
-                await store.delete_version(conn, current, self._clock.now())
-                await self._objects.emit(conn, bucket, "ObjectRemoved:Delete", current)
+                store.delete_version(conn, current, self._clock.now())
+                self._objects.emit(conn, bucket, "ObjectRemoved:Delete", current)
             else:
-                await self._objects.add_delete_marker(conn, bucket, obj.key, current)
-        return 1
+                self._objects.add_delete_marker(conn, bucket, obj.key, current)
+            return 1
+
+        return await self._db.run_write(expire)
 
     async def _expire_marker(self, bucket: Bucket, marker: ObjectVersion, rules: list[Rule]) -> int:
         """Drop a delete marker that no longer hides anything."""
         if not any(r.expired_object_delete_marker or r.expiration_days is not None for r in rules):
             return 0
-        async with self._db.transaction() as conn:
-            newest = await store.newest_remaining(conn, bucket.name, marker.key)
-            hidden = await store.list_versions(conn, bucket.name, (marker.key, marker.seq), marker.key, 1)
+
+        def drop(conn: Connection) -> int:
+            newest = store.newest_remaining(conn, bucket.name, marker.key)
+            hidden = store.list_versions(conn, bucket.name, (marker.key, marker.seq), marker.key, 1)
             if newest is None or newest.id != marker.id or (hidden and hidden[0].key == marker.key):
                 return 0
-            await store.delete_version(conn, marker, self._clock.now())
-        return 1
+            store.delete_version(conn, marker, self._clock.now())
+            return 1
+
+        return await self._db.run_write(drop)
 
     async def _remove_version(self, bucket: Bucket, obj: ObjectVersion) -> int:
-        async with self._db.transaction() as conn:
-            found = await store.version(conn, bucket.name, obj.key, obj.version_id)
+        def remove(conn: Connection) -> int:
+            found = store.version(conn, bucket.name, obj.key, obj.version_id)
             if found is None or found.id != obj.id or found.is_latest:
                 return 0
-            await store.delete_version(conn, found, self._clock.now())
-        return 1
+            store.delete_version(conn, found, self._clock.now())
+            return 1
+
+        return await self._db.run_write(remove)
 
     async def _abort_uploads(self, bucket: Bucket, rules: list[Rule], now: datetime) -> int:
         aborting = [r for r in rules if r.abort_upload_days is not None]
@@ -170,8 +181,9 @@ class LifecycleJob:
         aborted = 0
         after: tuple[str, str] | None = None
         while True:
-            async with self._db.read() as conn:
-                page = await store.list_uploads(conn, bucket.name, after, "", self._page)
+            page = await self._db.run_read(
+                partial(store.list_uploads, bucket=bucket.name, after=after, prefix="", limit=self._page)
+            )
             for upload in page:
                 after = (upload.key, upload.id)
                 due = any(
@@ -180,12 +192,14 @@ class LifecycleJob:
                     for r in aborting
                 )
                 if due:
-                    async with self._db.transaction() as conn:
-                        await store.drop_unattached_parts(conn, upload.id, self._clock.now())
-                        await store.delete_upload(conn, upload.id)
+                    await self._db.run_write(partial(self._abort, upload_id=upload.id))
                     aborted += 1
             if len(page) < self._page:
                 return aborted
+
+    def _abort(self, conn: Connection, upload_id: str) -> None:
+        store.drop_unattached_parts(conn, upload_id, self._clock.now())
+        store.delete_upload(conn, upload_id)
 
 
 def _noncurrent_expired(rule: Rule, since: datetime, rank: int, now: datetime) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncConnection as Conn
+from sqlalchemy.engine import Connection as Conn
 
 from welkin.core import errors as core
 from welkin.core.db import Database
@@ -37,6 +37,10 @@ def _rollup(key: str, query: ListQuery) -> str | None:
 
 
 async def list_current(db: Database, bucket: str, query: ListQuery) -> ListPage:
+    return await db.run_read(lambda conn: _list_current(conn, bucket, query))
+
+
+def _list_current(conn: Conn, bucket: str, query: ListQuery) -> ListPage:
     entries: list[ListEntry] = []
     start: str | None = query.start_after or None
     inclusive = False
@@ -48,29 +52,28 @@ async def list_current(db: Database, bucket: str, query: ListQuery) -> ListPage:
     if query.max_keys == 0:
         return ListPage([], False, None)
     limit = BATCH
-    async with db.read() as conn:
-        while True:
-            batch = await store.list_latest(conn, bucket, start, inclusive, query.prefix, limit)
-            skipped = False
-            for obj in batch:
-                start, inclusive = obj.key, False
-                if obj.delete_marker:
-                    continue
-                if len(entries) == query.max_keys:
-                    return ListPage(entries, True, entries[-1].key)
-                common = _rollup(obj.key, query)
-                if common is None:
-                    entries.append(ListEntry(obj.key, obj))
-                    continue
-                entries.append(ListEntry(common, None))
-                start, inclusive = store.key_successor(common), True
-                if start is None:
-                    return ListPage(entries, False, None)
-                skipped = True
-                break
-            if not skipped and len(batch) < limit:
+    while True:
+        batch = store.list_latest(conn, bucket, start, inclusive, query.prefix, limit)
+        skipped = False
+        for obj in batch:
+            start, inclusive = obj.key, False
+            if obj.delete_marker:
+                continue
+            if len(entries) == query.max_keys:
+                return ListPage(entries, True, entries[-1].key)
+            common = _rollup(obj.key, query)
+            if common is None:
+                entries.append(ListEntry(obj.key, obj))
+                continue
+            entries.append(ListEntry(common, None))
+            start, inclusive = store.key_successor(common), True
+            if start is None:
                 return ListPage(entries, False, None)
-            limit = 1 if skipped else min(BATCH, limit * 2)
+            skipped = True
+            break
+        if not skipped and len(batch) < limit:
+            return ListPage(entries, False, None)
+        limit = 1 if skipped else min(BATCH, limit * 2)
 
 
 @dataclass(frozen=True)
@@ -84,46 +87,47 @@ class VersionQuery:
 
 async def list_versions(db: Database, bucket: str, query: VersionQuery) -> ListPage:
     """Every version and delete marker, keys in order and each key's newest first."""
+    return await db.run_read(lambda conn: _list_versions(conn, bucket, query))
+
+
+def _list_versions(conn: Conn, bucket: str, query: VersionQuery) -> ListPage:
     if query.version_id_marker and not query.key_marker:
         raise core.InvalidArgument("A version-id marker cannot be specified without a key marker.")
     rollup = ListQuery(query.prefix, query.delimiter)
     entries: list[ListEntry] = []
-    async with db.read() as conn:
-        after = await _version_start(conn, bucket, query, rollup)
-        if after is _EXHAUSTED or query.max_keys == 0:
-            return ListPage([], False, None)
-        while True:
-            batch = await store.list_versions(conn, bucket, after, query.prefix, BATCH)
-            skipped = False
-            for obj in batch:
-                after = (obj.key, obj.seq)
-                if len(entries) == query.max_keys:
-                    last = entries[-1]
-                    version_id = last.version.version_id if last.version is not None else None
-                    return ListPage(entries, True, last.key, version_id)
-                common = _rollup(obj.key, rollup)
-                if common is None:
-                    entries.append(ListEntry(obj.key, obj))
-                    continue
-                entries.append(ListEntry(common, None))
-                upper = store.key_successor(common)
-                if upper is None:
-                    return ListPage(entries, False, None)
-                # A (key, seq) position just before ``upper``: seq is never below zero.
-                after = (upper, _PAST_EVERY_SEQ)
-                skipped = True
-                break
-            if not skipped and len(batch) < BATCH:
+    after = _version_start(conn, bucket, query, rollup)
+    if after is _EXHAUSTED or query.max_keys == 0:
+        return ListPage([], False, None)
+    while True:
+        batch = store.list_versions(conn, bucket, after, query.prefix, BATCH)
+        skipped = False
+        for obj in batch:
+            after = (obj.key, obj.seq)
+            if len(entries) == query.max_keys:
+                last = entries[-1]
+                version_id = last.version.version_id if last.version is not None else None
+                return ListPage(entries, True, last.key, version_id)
+            common = _rollup(obj.key, rollup)
+            if common is None:
+                entries.append(ListEntry(obj.key, obj))
+                continue
+            entries.append(ListEntry(common, None))
+            upper = store.key_successor(common)
+            if upper is None:
                 return ListPage(entries, False, None)
+            # A (key, seq) position just before ``upper``: seq is never below zero.
+            after = (upper, _PAST_EVERY_SEQ)
+            skipped = True
+            break
+        if not skipped and len(batch) < BATCH:
+            return ListPage(entries, False, None)
 
 
 _PAST_EVERY_SEQ = (1 << 63) - 1  # fits a signed 64-bit column
 _EXHAUSTED = ("", -1)
 
 
-async def _version_start(
-    conn: Conn, bucket: str, query: VersionQuery, rollup: ListQuery
-) -> tuple[str, int] | None:
+def _version_start(conn: Conn, bucket: str, query: VersionQuery, rollup: ListQuery) -> tuple[str, int] | None:
     """The (key, seq) position a listing resumes after; _EXHAUSTED when nothing can follow."""
     marker = query.key_marker
     if not marker:
@@ -133,7 +137,7 @@ async def _version_start(
         return _EXHAUSTED if upper is None else (upper, _PAST_EVERY_SEQ)
     if not query.version_id_marker:
         return (marker, -1)
-    found = await store.version(conn, bucket, marker, query.version_id_marker)
+    found = store.version(conn, bucket, marker, query.version_id_marker)
     if found is None:
         if query.version_id_marker != NULL_VERSION and not looks_like_version(query.version_id_marker):
             raise core.InvalidArgument("Invalid version id specified")

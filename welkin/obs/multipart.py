@@ -13,6 +13,8 @@ import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 
+from sqlalchemy.engine import Connection
+
 from welkin.core import errors as core
 from welkin.core.clock import Clock
 from welkin.core.db import Database
@@ -137,13 +139,11 @@ class MultipartService:
             attributes=attributes,
             checksum_algorithm=checksum_algorithm,
         )
-        async with self._db.transaction() as conn:
-            await store.insert_upload(conn, upload)
+        await self._db.run_write(lambda conn: store.insert_upload(conn, upload))
         return upload
 
     async def upload(self, bucket: Bucket, key: str, upload_id: str) -> Upload:
-        async with self._db.read() as conn:
-            found = await store.upload(conn, bucket.name, key, upload_id)
+        found = await self._db.run_read(lambda conn: store.upload(conn, bucket.name, key, upload_id))
         if found is None:
             raise _no_such_upload()
         return found
@@ -188,12 +188,14 @@ class MultipartService:
         return await self.upload_part(bucket, key, upload_id, number, body)
 
     async def _store_part(self, bucket: Bucket, key: str, upload_id: str, part: Part) -> None:
+        def put(conn: Connection) -> None:
+            # The upload may have been completed or aborted while the part streamed in.
+            if store.upload(conn, bucket.name, key, upload_id) is None:
+                raise _no_such_upload()
+            store.put_part(conn, upload_id, part, self._clock.now())
+
         try:
-            async with self._db.transaction() as conn:
-                # The upload may have been completed or aborted while the part streamed in.
-                if await store.upload(conn, bucket.name, key, upload_id) is None:
-                    raise _no_such_upload()
-                await store.put_part(conn, upload_id, part, self._clock.now())
+            await self._db.run_write(put)
         except BaseException:
             self._blobs.discard([part.blob])
             raise
@@ -207,11 +209,11 @@ class MultipartService:
         refs: list[PartRef],
         preconditions: Preconditions = NO_PRECONDITIONS,
     ) -> ObjectVersion:
-        async with self._db.transaction() as conn:
-            upload = await store.upload(conn, bucket.name, key, upload_id)
+        def finish(conn: Connection) -> ObjectVersion:
+            upload = store.upload(conn, bucket.name, key, upload_id)
             if upload is None:
                 raise _no_such_upload()
-            parts = chosen_parts(refs, await store.upload_parts(conn, upload_id))
+            parts = chosen_parts(refs, store.upload_parts(conn, upload_id))
             algorithm = upload.checksum_algorithm
             obj = self._objects.new_version(
                 bucket,
@@ -223,56 +225,66 @@ class MultipartService:
                 composite_checksum(algorithm, parts) if algorithm else None,
                 len(parts),
             )
-            await self._objects.commit_version_in(
+            self._objects.commit_version_in(
                 conn, bucket, obj, preconditions, "ObjectCreated:CompleteMultipartUpload"
             )
-            await store.attach_parts(conn, upload_id, [part.number for part in parts], obj.id)
-            await store.drop_unattached_parts(conn, upload_id, self._clock.now())
-            await store.delete_upload(conn, upload_id)
+            store.attach_parts(conn, upload_id, [part.number for part in parts], obj.id)
+            store.drop_unattached_parts(conn, upload_id, self._clock.now())
+            store.delete_upload(conn, upload_id)
+            return obj
+
+        obj = await self._db.run_write(finish)
         self._objects.committed()
         return obj
 
     async def abort(self, bucket: Bucket, key: str, upload_id: str) -> None:
-        async with self._db.transaction() as conn:
-            if await store.upload(conn, bucket.name, key, upload_id) is None:
+        def drop(conn: Connection) -> None:
+            if store.upload(conn, bucket.name, key, upload_id) is None:
                 raise _no_such_upload()
-            await store.drop_unattached_parts(conn, upload_id, self._clock.now())
-            await store.delete_upload(conn, upload_id)
+            store.drop_unattached_parts(conn, upload_id, self._clock.now())
+            store.delete_upload(conn, upload_id)
+
+        await self._db.run_write(drop)
 
     async def list_parts(
         self, bucket: Bucket, key: str, upload_id: str, marker: int, limit: int
     ) -> PartsPage:
-        async with self._db.read() as conn:
-            if await store.upload(conn, bucket.name, key, upload_id) is None:
+        def read(conn: Connection) -> list[Part]:
+            if store.upload(conn, bucket.name, key, upload_id) is None:
                 raise _no_such_upload()
-            parts = await store.upload_parts(conn, upload_id, marker, limit + 1)
+            return store.upload_parts(conn, upload_id, marker, limit + 1)
+
+        parts = await self._db.run_read(read)
         truncated = len(parts) > limit
         parts = parts[:limit]
         return PartsPage(parts, truncated, parts[-1].number if parts else 0)
 
     async def list_uploads(self, bucket: Bucket, query: UploadQuery) -> UploadsPage:
-        uploads: list[Upload] = []
-        prefixes: list[str] = []
-        after = _start(query)
-        async with self._db.read() as conn:
-            while after is not None and len(uploads) + len(prefixes) <= query.max_uploads:
-                batch = await store.list_uploads(conn, bucket.name, after, query.prefix, 1000)
-                for upload in batch:
-                    if len(uploads) + len(prefixes) == query.max_uploads:
-                        return _uploads_page(uploads, prefixes, truncated=True)
-                    common = _rollup(upload.key, query)
-                    if common is None:
-                        uploads.append(upload)
-                        after = (upload.key, upload.id)
-                        continue
-                    prefixes.append(common)
-                    successor = store.key_successor(common)
-                    after = (successor, "") if successor is not None else None
-                    break
-                else:
-                    if len(batch) < 1000:
-                        break
-        return _uploads_page(uploads, prefixes, truncated=False)
+        return await self._db.run_read(lambda conn: _list_uploads(conn, bucket.name, query))
+
+
+def _list_uploads(conn: Connection, bucket: str, query: UploadQuery) -> UploadsPage:
+    uploads: list[Upload] = []
+    prefixes: list[str] = []
+    after = _start(query)
+    while after is not None and len(uploads) + len(prefixes) <= query.max_uploads:
+        batch = store.list_uploads(conn, bucket, after, query.prefix, 1000)
+        for upload in batch:
+            if len(uploads) + len(prefixes) == query.max_uploads:
+                return _uploads_page(uploads, prefixes, truncated=True)
+            common = _rollup(upload.key, query)
+            if common is None:
+                uploads.append(upload)
+                after = (upload.key, upload.id)
+                continue
+            prefixes.append(common)
+            successor = store.key_successor(common)
+            after = (successor, "") if successor is not None else None
+            break
+        else:
+            if len(batch) < 1000:
+                break
+    return _uploads_page(uploads, prefixes, truncated=False)
 
 
 def _rollup(key: str, query: UploadQuery) -> str | None:

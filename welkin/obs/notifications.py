@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote_plus
 
-from sqlalchemy.ext.asyncio import AsyncConnection as Conn
+from sqlalchemy.engine import Connection as Conn
 
 from welkin.core import errors as core
 from welkin.core.events import EventBus
@@ -157,12 +157,12 @@ class ObjectEvents:
     def __init__(self, bus: EventBus) -> None:
         self._bus = bus
 
-    async def emit(self, conn: Conn, bucket: Bucket, event_name: str, version: ObjectVersion) -> None:
+    def emit(self, conn: Conn, bucket: Bucket, event_name: str, version: ObjectVersion) -> None:
         if event_name not in EVENT_NAMES:
             raise ValueError(event_name)
         for config in from_json(bucket.notification):
             if config.selects(event_name, version.key):
-                await self._bus.publish(conn, EVENT_TOPIC, event_record(bucket, event_name, version, config))
+                self._bus.publish(conn, EVENT_TOPIC, event_record(bucket, event_name, version, config))
 
     def committed(self) -> None:
         self._bus.notify()

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncConnection as Conn
+from sqlalchemy.engine import Connection as Conn
 
 from welkin.core import errors as core
 from welkin.core.clock import Clock
@@ -191,11 +191,10 @@ class ObjectService:
 
         ``event`` names the change for bucket notifications (ObjectCreated:Copy, ...).
         """
-        async with self._db.transaction() as conn:
-            await self.commit_version_in(conn, bucket, obj, preconditions, event)
+        await self._db.run_write(lambda conn: self.commit_version_in(conn, bucket, obj, preconditions, event))
         self.committed()
 
-    async def commit_version_in(
+    def commit_version_in(
         self,
         conn: Conn,
         bucket: Bucket,
@@ -205,12 +204,12 @@ class ObjectService:
     ) -> None:
         """``commit_version`` inside the caller's transaction, beside its own writes;
         the caller calls ``committed`` once the transaction is."""
-        current = await store.latest(conn, bucket.name, obj.key)
+        current = store.latest(conn, bucket.name, obj.key)
         if preconditions:
             check_write(current, preconditions)
-        await self._retire(conn, bucket, obj.key, current)
-        await store.insert_version(conn, obj)
-        await self.emit(conn, bucket, event, obj)
+        self._retire(conn, bucket, obj.key, current)
+        store.insert_version(conn, obj)
+        self.emit(conn, bucket, event, obj)
 
     def new_version(
         self,
@@ -229,53 +228,52 @@ class ObjectService:
         )
         return replace(obj, blob=None)
 
-    async def emit(self, conn: Conn, bucket: Bucket, event: str, version: ObjectVersion) -> None:
+    def emit(self, conn: Conn, bucket: Bucket, event: str, version: ObjectVersion) -> None:
         """Record a notification event in the open transaction; publish it last in it."""
         if self._events is not None:
-            await self._events.emit(conn, bucket, event, version)
+            self._events.emit(conn, bucket, event, version)
 
     def committed(self) -> None:
         """Tell the notification outbox that a transaction holding events has committed."""
         if self._events is not None:
             self._events.committed()
 
-    async def _retire(self, conn: Conn, bucket: Bucket, key: str, current: ObjectVersion | None) -> None:
+    def _retire(self, conn: Conn, bucket: Bucket, key: str, current: ObjectVersion | None) -> None:
         """Make room for a new current version of ``key``."""
         if current is None:
             return
         if bucket.versioning is Versioning.ENABLED:
-            await store.clear_latest(conn, bucket.name, key)
+            store.clear_latest(conn, bucket.name, key)
             return
         # Unversioned or suspended: the "null" version is replaced; others stay as history.
         null = current if current.version_id == NULL_VERSION else None
         if null is None and bucket.versioning is Versioning.SUSPENDED:
-            null = await store.version(conn, bucket.name, key, NULL_VERSION)
+            null = store.version(conn, bucket.name, key, NULL_VERSION)
         if null is not None:
-            await store.delete_version(conn, null, self._clock.now())
+            store.delete_version(conn, null, self._clock.now())
         if current is not null:
-            await store.clear_latest(conn, bucket.name, key)
+            store.clear_latest(conn, bucket.name, key)
 
     async def delete(self, bucket: Bucket, key: str, version_id: str | None) -> DeleteOutcome:
         """DELETE as S3 does it: a version when named, else a delete marker or the object."""
         check_key(key)
-        async with self._db.transaction() as conn:
-            outcome = await self._delete(conn, bucket, key, version_id)
+        outcome = await self._db.run_write(lambda conn: self._delete(conn, bucket, key, version_id))
         self.committed()
         return outcome
 
-    async def _delete(self, conn: Conn, bucket: Bucket, key: str, version_id: str | None) -> DeleteOutcome:
+    def _delete(self, conn: Conn, bucket: Bucket, key: str, version_id: str | None) -> DeleteOutcome:
         if version_id is not None:
-            return await self._delete_version(conn, bucket, key, version_id)
-        current = await store.latest(conn, bucket.name, key)
+            return self._delete_version(conn, bucket, key, version_id)
+        current = store.latest(conn, bucket.name, key)
         if bucket.versioning is Versioning.UNVERSIONED:
             if current is not None:
-                await store.delete_version(conn, current, self._clock.now())
-                await self.emit(conn, bucket, "ObjectRemoved:Delete", current)
+                store.delete_version(conn, current, self._clock.now())
+                self.emit(conn, bucket, "ObjectRemoved:Delete", current)
             return DeleteOutcome(None, False)
-        marker = await self.add_delete_marker(conn, bucket, key, current)
+        marker = self.add_delete_marker(conn, bucket, key, current)
         return DeleteOutcome(marker.version_id, True)
 
-    async def add_delete_marker(
+    def add_delete_marker(
         self, conn: Conn, bucket: Bucket, key: str, current: ObjectVersion | None
     ) -> ObjectVersion:
         """Hide ``key`` behind a new delete marker (versioned or suspended buckets)."""
@@ -284,34 +282,33 @@ class ObjectService:
             delete_marker=True,
             owner_id=bucket.account_id,
         )
-        await self._retire(conn, bucket, key, current)
-        await store.insert_version(conn, marker)
-        await self.emit(conn, bucket, "ObjectRemoved:DeleteMarkerCreated", marker)
+        self._retire(conn, bucket, key, current)
+        store.insert_version(conn, marker)
+        self.emit(conn, bucket, "ObjectRemoved:DeleteMarkerCreated", marker)
         return marker
 
-    async def _delete_version(self, conn: Conn, bucket: Bucket, key: str, version_id: str) -> DeleteOutcome:
-        found = await store.version(conn, bucket.name, key, version_id)
+    def _delete_version(self, conn: Conn, bucket: Bucket, key: str, version_id: str) -> DeleteOutcome:
+        found = store.version(conn, bucket.name, key, version_id)
         if found is None:
             if version_id != NULL_VERSION and not looks_like_version(version_id):
                 raise core.InvalidArgument("Invalid version id specified")
             return DeleteOutcome(version_id, False)
-        await store.delete_version(conn, found, self._clock.now())
+        store.delete_version(conn, found, self._clock.now())
         if found.is_latest:
-            successor = await store.newest_remaining(conn, bucket.name, key)
+            successor = store.newest_remaining(conn, bucket.name, key)
             if successor is not None:
-                await store.mark_latest(conn, successor.id)
-        await self.emit(conn, bucket, "ObjectRemoved:Delete", found)
+                store.mark_latest(conn, successor.id)
+        self.emit(conn, bucket, "ObjectRemoved:Delete", found)
         return DeleteOutcome(version_id, found.delete_marker)
 
     # --- reads ---------------------------------------------------------------------------
     async def head(self, bucket: Bucket, key: str, version_id: str | None) -> ObjectVersion:
         """The version to serve; NoSuchKey/NoSuchVersion, or 405 for a delete marker by id."""
         check_key(key)
-        async with self._db.read() as conn:
-            if version_id is None:
-                obj = await store.latest(conn, bucket.name, key)
-            else:
-                obj = await store.version(conn, bucket.name, key, version_id)
+        if version_id is None:
+            obj = await self._db.run_read(lambda conn: store.latest(conn, bucket.name, key))
+        else:
+            obj = await self._db.run_read(lambda conn: store.version(conn, bucket.name, key, version_id))
         if obj is None:
             if version_id is not None:
                 if version_id != NULL_VERSION and not looks_like_version(version_id):
@@ -326,17 +323,15 @@ class ObjectService:
 
     async def set_acl(self, obj: ObjectVersion, acl: str) -> None:
         """Replace one version's stored ACL (JSON, see :mod:`welkin.obs.acl_documents`)."""
-        async with self._db.transaction() as conn:
-            await store.set_object_field(conn, obj.id, {"acl": acl})
+        await self._db.run_write(lambda conn: store.set_object_field(conn, obj.id, {"acl": acl}))
 
     async def set_tags(self, obj: ObjectVersion, tags: dict[str, str]) -> None:
         """Replace one version's tag set."""
-        async with self._db.transaction() as conn:
-            await store.set_object_field(conn, obj.id, {"tags": json.dumps(tags)})
+        values = {"tags": json.dumps(tags)}
+        await self._db.run_write(lambda conn: store.set_object_field(conn, obj.id, values))
 
     async def parts_of(self, obj: ObjectVersion) -> list[Part]:
-        async with self._db.read() as conn:
-            return await store.object_parts(conn, obj.id)
+        return await self._db.run_read(lambda conn: store.object_parts(conn, obj.id))
 
     async def read(self, obj: ObjectVersion, start: int, end: int) -> AsyncIterator[bytes]:
         """Bytes ``start`` to ``end`` (exclusive) of ``obj``'s body, streamed."""

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from welkin.core.clock import Clock
@@ -69,13 +70,11 @@ class Obs:
         """Unlink blobs whose rows are gone; the rows go only once the files are."""
         removed = 0
         while True:
-            async with self.db.read() as conn:
-                batch = await store.trash_batch(conn, 500)
+            batch = await self.db.run_read(lambda conn: store.trash_batch(conn, 500))
             if not batch:
                 return removed
             await asyncio.to_thread(self.blobs.delete, batch)
-            async with self.db.transaction() as conn:
-                await store.forget_trash(conn, batch)
+            await self.db.run_write(partial(store.forget_trash, blobs=batch))
             removed += len(batch)
 
     async def _reap_forever(self) -> None:
@@ -87,5 +86,4 @@ class Obs:
                 log.exception("emptying the object trash failed; will retry")
 
     async def _committed(self, names: list[str]) -> set[str]:
-        async with self.db.read() as conn:
-            return await store.referenced_blobs(conn, names)
+        return await self.db.run_read(lambda conn: store.referenced_blobs(conn, names))

@@ -10,19 +10,37 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, exists, func, insert, or_, select, update
+from sqlalchemy.engine import Connection as Conn
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncConnection as Conn
 
 from welkin.obs import tables as t
 from welkin.obs.models import Bucket, Checksum, ObjectAttributes, ObjectVersion, Part, Upload, Versioning
 
 BUCKET_DOCUMENTS = ("policy", "cors", "tags", "lifecycle", "notification", "acl")
 
+# Statements every small-object request runs, built once: constructing and cache-keying
+# a fresh statement per call costs more than SQLite takes to run it.
+_o = t.objects.c
+_LATEST = select(t.objects).where(
+    _o.bucket == bindparam("bucket"), _o.is_latest.is_(True), _o.key == bindparam("key")
+)
+_VERSION = select(t.objects).where(
+    _o.bucket == bindparam("bucket"), _o.key == bindparam("key"), _o.version_id == bindparam("version_id")
+)
+_INSERT_VERSION = insert(t.objects)
+_CLEAR_LATEST = (
+    update(t.objects)
+    .where(_o.bucket == bindparam("b"), _o.is_latest.is_(True), _o.key == bindparam("k"))
+    .values(is_latest=False)
+)
+_DELETE_VERSION = delete(t.objects).where(_o.id == bindparam("id"))
+_INSERT_TRASH = insert(t.trash)
+
 
 # --- buckets ---------------------------------------------------------------------------------
-async def insert_bucket(conn: Conn, bucket: Bucket) -> None:
-    await conn.execute(
+def insert_bucket(conn: Conn, bucket: Bucket) -> None:
+    conn.execute(
         insert(t.buckets).values(
             name=bucket.name,
             account_id=bucket.account_id,
@@ -34,72 +52,68 @@ async def insert_bucket(conn: Conn, bucket: Bucket) -> None:
     )
 
 
-async def bucket(conn: Conn, name: str) -> Bucket | None:
-    row = (await conn.execute(select(t.buckets).where(t.buckets.c.name == name))).mappings().first()
+def bucket(conn: Conn, name: str) -> Bucket | None:
+    row = (conn.execute(select(t.buckets).where(t.buckets.c.name == name))).mappings().first()
     return _bucket(row) if row else None
 
 
-async def buckets_of(conn: Conn, account_id: str) -> list[Bucket]:
+def buckets_of(conn: Conn, account_id: str) -> list[Bucket]:
     query = select(t.buckets).where(t.buckets.c.account_id == account_id).order_by(t.buckets.c.name)
-    return [_bucket(row) for row in (await conn.execute(query)).mappings()]
+    return [_bucket(row) for row in (conn.execute(query)).mappings()]
 
 
-async def all_buckets(conn: Conn) -> list[Bucket]:
-    return [_bucket(row) for row in (await conn.execute(select(t.buckets))).mappings()]
+def all_buckets(conn: Conn) -> list[Bucket]:
+    return [_bucket(row) for row in (conn.execute(select(t.buckets))).mappings()]
 
 
-async def delete_bucket(conn: Conn, name: str) -> None:
-    await conn.execute(delete(t.buckets).where(t.buckets.c.name == name))
+def delete_bucket(conn: Conn, name: str) -> None:
+    conn.execute(delete(t.buckets).where(t.buckets.c.name == name))
 
 
-async def set_bucket_document(conn: Conn, name: str, document: str, value: str | None) -> None:
+def set_bucket_document(conn: Conn, name: str, document: str, value: str | None) -> None:
     if document not in BUCKET_DOCUMENTS:
         raise ValueError(document)
-    await conn.execute(update(t.buckets).where(t.buckets.c.name == name).values({document: value}))
+    conn.execute(update(t.buckets).where(t.buckets.c.name == name).values({document: value}))
 
 
-async def set_versioning(conn: Conn, name: str, state: Versioning) -> None:
-    await conn.execute(update(t.buckets).where(t.buckets.c.name == name).values(versioning=state.value))
+def set_versioning(conn: Conn, name: str, state: Versioning) -> None:
+    conn.execute(update(t.buckets).where(t.buckets.c.name == name).values(versioning=state.value))
 
 
-async def bucket_in_use(conn: Conn, name: str) -> bool:
+def bucket_in_use(conn: Conn, name: str) -> bool:
     any_object = exists().where(t.objects.c.bucket == name)
     any_upload = exists().where(t.uploads.c.bucket == name)
-    return bool((await conn.execute(select(or_(any_object, any_upload)))).scalar())
+    return bool((conn.execute(select(or_(any_object, any_upload)))).scalar())
 
 
 # --- object versions -------------------------------------------------------------------------
-async def latest(conn: Conn, bucket: str, key: str) -> ObjectVersion | None:
-    query = select(t.objects).where(
-        t.objects.c.bucket == bucket, t.objects.c.is_latest.is_(True), t.objects.c.key == key
-    )
-    row = (await conn.execute(query)).mappings().first()
+def latest(conn: Conn, bucket: str, key: str) -> ObjectVersion | None:
+    row = conn.execute(_LATEST, {"bucket": bucket, "key": key}).mappings().first()
     return _version(row) if row else None
 
 
-async def version(conn: Conn, bucket: str, key: str, version_id: str) -> ObjectVersion | None:
-    query = select(t.objects).where(
-        t.objects.c.bucket == bucket, t.objects.c.key == key, t.objects.c.version_id == version_id
-    )
-    row = (await conn.execute(query)).mappings().first()
+def version(conn: Conn, bucket: str, key: str, version_id: str) -> ObjectVersion | None:
+    params = {"bucket": bucket, "key": key, "version_id": version_id}
+    row = conn.execute(_VERSION, params).mappings().first()
     return _version(row) if row else None
 
 
-async def newest_remaining(conn: Conn, bucket: str, key: str) -> ObjectVersion | None:
+def newest_remaining(conn: Conn, bucket: str, key: str) -> ObjectVersion | None:
     query = (
         select(t.objects)
         .where(t.objects.c.bucket == bucket, t.objects.c.key == key)
         .order_by(t.objects.c.seq.desc())
         .limit(1)
     )
-    row = (await conn.execute(query)).mappings().first()
+    row = (conn.execute(query)).mappings().first()
     return _version(row) if row else None
 
 
-async def insert_version(conn: Conn, obj: ObjectVersion) -> None:
+def insert_version(conn: Conn, obj: ObjectVersion) -> None:
     attrs = obj.attributes
-    await conn.execute(
-        insert(t.objects).values(
+    conn.execute(
+        _INSERT_VERSION,
+        dict(
             id=obj.id,
             bucket=obj.bucket,
             key=obj.key,
@@ -120,43 +134,39 @@ async def insert_version(conn: Conn, obj: ObjectVersion) -> None:
             storage_class=attrs.storage_class,
             blob=obj.blob,
             parts_count=obj.parts_count,
-        )
+        ),
     )
 
 
-async def clear_latest(conn: Conn, bucket: str, key: str) -> None:
-    await conn.execute(
-        update(t.objects)
-        .where(t.objects.c.bucket == bucket, t.objects.c.is_latest.is_(True), t.objects.c.key == key)
-        .values(is_latest=False)
-    )
+def clear_latest(conn: Conn, bucket: str, key: str) -> None:
+    conn.execute(_CLEAR_LATEST, {"b": bucket, "k": key})
 
 
-async def mark_latest(conn: Conn, object_id: str) -> None:
-    await conn.execute(update(t.objects).where(t.objects.c.id == object_id).values(is_latest=True))
+def mark_latest(conn: Conn, object_id: str) -> None:
+    conn.execute(update(t.objects).where(t.objects.c.id == object_id).values(is_latest=True))
 
 
-async def delete_version(conn: Conn, obj: ObjectVersion, now: datetime) -> None:
+def delete_version(conn: Conn, obj: ObjectVersion, now: datetime) -> None:
     """Drop one version row and hand its blobs (its own or its parts') to the trash."""
-    await conn.execute(delete(t.objects).where(t.objects.c.id == obj.id))
+    conn.execute(_DELETE_VERSION, {"id": obj.id})
     blobs = [obj.blob] if obj.blob else []
     if obj.parts_count:
         query = select(t.parts.c.blob).where(t.parts.c.object_id == obj.id)
-        blobs += list((await conn.execute(query)).scalars())
-        await conn.execute(delete(t.parts).where(t.parts.c.object_id == obj.id))
-    await to_trash(conn, blobs, now)
+        blobs += list((conn.execute(query)).scalars())
+        conn.execute(delete(t.parts).where(t.parts.c.object_id == obj.id))
+    to_trash(conn, blobs, now)
 
 
-async def set_object_field(conn: Conn, object_id: str, values: Mapping[str, Any]) -> None:
-    await conn.execute(update(t.objects).where(t.objects.c.id == object_id).values(**values))
+def set_object_field(conn: Conn, object_id: str, values: Mapping[str, Any]) -> None:
+    conn.execute(update(t.objects).where(t.objects.c.id == object_id).values(**values))
 
 
-async def object_parts(conn: Conn, object_id: str) -> list[Part]:
+def object_parts(conn: Conn, object_id: str) -> list[Part]:
     query = select(t.parts).where(t.parts.c.object_id == object_id).order_by(t.parts.c.part_number)
-    return [_part(row) for row in (await conn.execute(query)).mappings()]
+    return [_part(row) for row in (conn.execute(query)).mappings()]
 
 
-async def list_latest(
+def list_latest(
     conn: Conn, bucket: str, start: str | None, inclusive: bool, prefix: str, limit: int
 ) -> list[ObjectVersion]:
     """Current versions (delete markers too) under ``prefix`` from ``start`` on, in key order."""
@@ -165,10 +175,10 @@ async def list_latest(
     if start is not None:
         query = query.where(c.key >= start if inclusive else c.key > start)
     query = query.order_by(c.key).limit(limit)
-    return [_version(row) for row in (await conn.execute(query)).mappings()]
+    return [_version(row) for row in (conn.execute(query)).mappings()]
 
 
-async def list_versions(
+def list_versions(
     conn: Conn, bucket: str, after: tuple[str, int] | None, prefix: str, limit: int
 ) -> list[ObjectVersion]:
     """All versions in (key, newest first) order, after the (key, seq) position."""
@@ -178,7 +188,7 @@ async def list_versions(
         key, seq = after
         query = query.where(or_(c.key > key, and_(c.key == key, c.seq < seq)))
     query = query.order_by(c.key, c.seq.desc()).limit(limit)
-    return [_version(row) for row in (await conn.execute(query)).mappings()]
+    return [_version(row) for row in (conn.execute(query)).mappings()]
 
 
 def _key_range(after: str | None, prefix: str) -> list[Any]:
@@ -207,9 +217,9 @@ def key_successor(prefix: str) -> str | None:
 
 
 # --- uploads and parts -----------------------------------------------------------------------
-async def insert_upload(conn: Conn, upload: Upload) -> None:
+def insert_upload(conn: Conn, upload: Upload) -> None:
     attrs = upload.attributes
-    await conn.execute(
+    conn.execute(
         insert(t.uploads).values(
             id=upload.id,
             bucket=upload.bucket,
@@ -228,14 +238,14 @@ async def insert_upload(conn: Conn, upload: Upload) -> None:
     )
 
 
-async def upload(conn: Conn, bucket: str, key: str, upload_id: str) -> Upload | None:
+def upload(conn: Conn, bucket: str, key: str, upload_id: str) -> Upload | None:
     c = t.uploads.c
     query = select(t.uploads).where(c.id == upload_id, c.bucket == bucket, c.key == key)
-    row = (await conn.execute(query)).mappings().first()
+    row = (conn.execute(query)).mappings().first()
     return _upload(row) if row else None
 
 
-async def list_uploads(
+def list_uploads(
     conn: Conn, bucket: str, after: tuple[str, str] | None, prefix: str, limit: int
 ) -> list[Upload]:
     c = t.uploads.c
@@ -249,14 +259,14 @@ async def list_uploads(
         key, upload_id = after
         query = query.where(or_(c.key > key, and_(c.key == key, c.id > upload_id)))
     query = query.order_by(c.key, c.id).limit(limit)
-    return [_upload(row) for row in (await conn.execute(query)).mappings()]
+    return [_upload(row) for row in (conn.execute(query)).mappings()]
 
 
-async def delete_upload(conn: Conn, upload_id: str) -> None:
-    await conn.execute(delete(t.uploads).where(t.uploads.c.id == upload_id))
+def delete_upload(conn: Conn, upload_id: str) -> None:
+    conn.execute(delete(t.uploads).where(t.uploads.c.id == upload_id))
 
 
-async def upload_parts(conn: Conn, upload_id: str, after: int = 0, limit: int = 10_000) -> list[Part]:
+def upload_parts(conn: Conn, upload_id: str, after: int = 0, limit: int = 10_000) -> list[Part]:
     c = t.parts.c
     query = (
         select(t.parts)
@@ -264,19 +274,19 @@ async def upload_parts(conn: Conn, upload_id: str, after: int = 0, limit: int = 
         .order_by(c.part_number)
         .limit(limit)
     )
-    return [_part(row) for row in (await conn.execute(query)).mappings()]
+    return [_part(row) for row in (conn.execute(query)).mappings()]
 
 
-async def put_part(conn: Conn, upload_id: str, part: Part, now: datetime) -> None:
+def put_part(conn: Conn, upload_id: str, part: Part, now: datetime) -> None:
     """Insert or replace a part; a replaced part's blob goes to the trash."""
     c = t.parts.c
     old = (
-        await conn.execute(select(c.blob).where(c.upload_id == upload_id, c.part_number == part.number))
+        conn.execute(select(c.blob).where(c.upload_id == upload_id, c.part_number == part.number))
     ).scalar()
     if old is not None:
-        await conn.execute(delete(t.parts).where(c.upload_id == upload_id, c.part_number == part.number))
-        await to_trash(conn, [old], now)
-    await conn.execute(
+        conn.execute(delete(t.parts).where(c.upload_id == upload_id, c.part_number == part.number))
+        to_trash(conn, [old], now)
+    conn.execute(
         insert(t.parts).values(
             upload_id=upload_id,
             part_number=part.number,
@@ -290,48 +300,48 @@ async def put_part(conn: Conn, upload_id: str, part: Part, now: datetime) -> Non
     )
 
 
-async def attach_parts(conn: Conn, upload_id: str, numbers: list[int], object_id: str) -> None:
+def attach_parts(conn: Conn, upload_id: str, numbers: list[int], object_id: str) -> None:
     c = t.parts.c
-    await conn.execute(
+    conn.execute(
         update(t.parts)
         .where(c.upload_id == upload_id, c.part_number.in_(numbers))
         .values(object_id=object_id)
     )
 
 
-async def drop_unattached_parts(conn: Conn, upload_id: str, now: datetime) -> None:
+def drop_unattached_parts(conn: Conn, upload_id: str, now: datetime) -> None:
     c = t.parts.c
     where = (c.upload_id == upload_id, c.object_id.is_(None))
-    blobs = list((await conn.execute(select(c.blob).where(*where))).scalars())
-    await conn.execute(delete(t.parts).where(*where))
-    await to_trash(conn, blobs, now)
+    blobs = list((conn.execute(select(c.blob).where(*where))).scalars())
+    conn.execute(delete(t.parts).where(*where))
+    to_trash(conn, blobs, now)
 
 
 # --- blobs -----------------------------------------------------------------------------------
-async def to_trash(conn: Conn, blobs: Iterable[str], now: datetime) -> None:
+def to_trash(conn: Conn, blobs: Iterable[str], now: datetime) -> None:
     rows = [{"blob": blob, "queued_at": now} for blob in blobs]
     if rows:
-        await conn.execute(insert(t.trash), rows)
+        conn.execute(_INSERT_TRASH, rows)
 
 
-async def trash_batch(conn: Conn, limit: int) -> list[str]:
+def trash_batch(conn: Conn, limit: int) -> list[str]:
     query = select(t.trash.c.blob).order_by(t.trash.c.queued_at).limit(limit)
-    return list((await conn.execute(query)).scalars())
+    return list((conn.execute(query)).scalars())
 
 
-async def forget_trash(conn: Conn, blobs: list[str]) -> None:
-    await conn.execute(delete(t.trash).where(t.trash.c.blob.in_(blobs)))
+def forget_trash(conn: Conn, blobs: list[str]) -> None:
+    conn.execute(delete(t.trash).where(t.trash.c.blob.in_(blobs)))
 
 
-async def referenced_blobs(conn: Conn, names: list[str]) -> set[str]:
-    found = set((await conn.execute(select(t.objects.c.blob).where(t.objects.c.blob.in_(names)))).scalars())
-    found |= set((await conn.execute(select(t.parts.c.blob).where(t.parts.c.blob.in_(names)))).scalars())
+def referenced_blobs(conn: Conn, names: list[str]) -> set[str]:
+    found = set((conn.execute(select(t.objects.c.blob).where(t.objects.c.blob.in_(names)))).scalars())
+    found |= set((conn.execute(select(t.parts.c.blob).where(t.parts.c.blob.in_(names)))).scalars())
     return {name for name in found if name is not None}
 
 
-async def count_objects(conn: Conn, bucket: str) -> int:
+def count_objects(conn: Conn, bucket: str) -> int:
     query = select(func.count()).select_from(t.objects).where(t.objects.c.bucket == bucket)
-    return int((await conn.execute(query)).scalar() or 0)
+    return int((conn.execute(query)).scalar() or 0)
 
 
 # --- rows to values --------------------------------------------------------------------------
