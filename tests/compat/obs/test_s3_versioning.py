@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import defusedxml.ElementTree as SafeElementTree
 import pytest
 from botocore.exceptions import ClientError
 
@@ -132,6 +133,27 @@ def test_version_listing_order_prefixes_and_pages(s3: Any, bucket: str) -> None:
     after_prefix = s3.list_object_versions(Bucket=bucket, KeyMarker="dir/", Delimiter="/")
     assert "CommonPrefixes" not in after_prefix
     assert "Versions" not in after_prefix
+
+
+def test_version_listing_interleaves_markers_in_key_and_age_order(s3: Any, bucket: str) -> None:
+    enable(s3, bucket)
+    s3.put_object(Bucket=bucket, Key="a", Body=b"1")
+    s3.delete_object(Bucket=bucket, Key="a")
+    s3.put_object(Bucket=bucket, Key="b", Body=b"2")
+    raw: list[bytes] = []
+
+    def keep(http_response: Any, **_: Any) -> None:
+        raw.append(http_response.content)
+
+    s3.meta.events.register("after-call.s3.ListObjectVersions", keep)
+    try:
+        s3.list_object_versions(Bucket=bucket)
+    finally:
+        s3.meta.events.unregister("after-call.s3.ListObjectVersions", keep)
+    root = SafeElementTree.fromstring(raw[0])
+    order = [(child.tag.rsplit("}", 1)[-1], child.findtext("{*}Key")) for child in root]
+    entries = [item for item in order if item[0] in ("Version", "DeleteMarker")]
+    assert entries == [("DeleteMarker", "a"), ("Version", "a"), ("Version", "b")]
 
 
 def test_version_listing_pages_past_common_prefixes(s3: Any, bucket: str) -> None:

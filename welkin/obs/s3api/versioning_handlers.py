@@ -14,7 +14,7 @@ from welkin.obs.listing import VersionQuery, list_versions
 from welkin.obs.models import Versioning
 from welkin.obs.s3api.request import S3Request
 from welkin.obs.s3api.routing import Routes
-from welkin.obs.s3api.xml import Tree, child_text, parse, xml_response
+from welkin.obs.s3api.xml import Interleaved, Tree, child_text, parse, xml_response
 
 MAX_KEYS = 1000
 _STATES = {"Enabled": Versioning.ENABLED, "Suspended": Versioning.SUSPENDED}
@@ -88,8 +88,7 @@ class VersioningHandlers:
             tree["NextKeyMarker"] = enc(page.next_key)
             if page.next_version_id is not None:
                 tree["NextVersionIdMarker"] = page.next_version_id
-        versions: list[Tree] = []
-        markers: list[Tree] = []
+        entries: list[tuple[str, Tree]] = []
         for entry in page.entries:
             obj = entry.version
             if obj is None:
@@ -106,14 +105,14 @@ class VersioningHandlers:
             }
             if obj.delete_marker:
                 item["Owner"] = owner
-                markers.append(item)  # type: ignore[arg-type]
+                entries.append(("DeleteMarker", item))  # type: ignore[arg-type]
                 continue
             item.update({"ETag": obj.quoted_etag, "Size": obj.size, "Owner": owner})
             item["StorageClass"] = obj.attributes.storage_class
             if obj.checksum is not None:
                 item["ChecksumAlgorithm"] = obj.checksum.algorithm
-            versions.append(item)  # type: ignore[arg-type]
-        tree["Version"] = versions
-        tree["DeleteMarker"] = markers
+            entries.append(("Version", item))  # type: ignore[arg-type]
+        # S3 lists versions and delete markers together, in key and then age order.
+        tree["Versions"] = Interleaved(entries)
         tree["CommonPrefixes"] = [{"Prefix": enc(e.key)} for e in page.entries if e.version is None]
         return xml_response("ListVersionsResult", tree)  # type: ignore[arg-type]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 import defusedxml.ElementTree as SafeET
@@ -32,9 +33,20 @@ def _text(value: Value) -> str:
     return "" if value is None else str(value)
 
 
+@dataclass(frozen=True)
+class Interleaved:
+    """Elements of several names in one given order (``<Version>`` and ``<DeleteMarker>``
+    entries in key order); its key in the enclosing tree is not rendered."""
+
+    elements: list[tuple[str, Tree]]
+
+
 def _fill(parent: ET.Element, tree: Tree) -> None:
     for name, value in tree.items():
-        if isinstance(value, Mapping):
+        if isinstance(value, Interleaved):
+            for child_name, child in value.elements:
+                _fill(ET.SubElement(parent, child_name), child)
+        elif isinstance(value, Mapping):
             _fill(ET.SubElement(parent, name), value)
         elif isinstance(value, list | tuple):
             for item in value:
