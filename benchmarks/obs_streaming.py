@@ -7,7 +7,10 @@ Run from the repository root:
 Starts a real ``welkin up`` on a fresh data directory, uploads a generated object of
 ``--gib`` GiB with boto3 (the body is made on the fly, never held whole), downloads it
 streamed and hashed, and prints MB/s each way with the server's peak resident memory
-(VmHWM). The baseline, measured in the same run on the same file system: the same bytes
+(VmHWM). boto3 hashes every body it signs over plain HTTP, which bounds what it can send,
+so the same object also goes up and down through presigned URLs with httpx streaming it
+(UNSIGNED-PAYLOAD, nothing hashed on the client): that shows the server's own rate.
+The baseline, measured in the same run on the same file system: the same bytes
 written in 1 MiB pieces and fsynced, then read back. Before each read the file's pages are
 dropped from the cache (posix_fadvise DONTNEED), for the blob and for the baseline alike.
 """
@@ -20,8 +23,10 @@ import os
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import boto3
+import httpx
 from botocore.config import Config
 
 from tests.compat.obs.bodies import GeneratedBody
@@ -66,6 +71,31 @@ def disk_baseline(directory: Path, size: int) -> tuple[float, float]:
     return written, read
 
 
+def lean_transfers(s3: Any, data_dir: Path, size: int) -> tuple[float, float]:
+    """Seconds to PUT and to GET ``size`` bytes through presigned URLs with httpx."""
+    put_url = s3.generate_presigned_url("put_object", Params={"Bucket": "bench", "Key": "lean"})
+    get_url = s3.generate_presigned_url("get_object", Params={"Bucket": "bench", "Key": "lean"})
+    body = GeneratedBody(size)
+    with httpx.Client(timeout=300) as http:
+        started = time.perf_counter()
+        response = http.put(
+            put_url, content=iter(lambda: body.read(CHUNK), b""), headers={"Content-Length": str(size)}
+        )
+        response.raise_for_status()
+        upload = time.perf_counter() - started
+        for blob in (data_dir / "obs" / "blobs").rglob("*"):
+            if blob.is_file():
+                drop_cache(blob)
+        started = time.perf_counter()
+        received = 0
+        with http.stream("GET", get_url) as download:
+            download.raise_for_status()
+            for piece in download.iter_raw(CHUNK):
+                received += len(piece)
+        assert received == size
+        return upload, time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -82,7 +112,7 @@ def main() -> None:
                 aws_access_key_id=ROOT_AK,
                 aws_secret_access_key=ROOT_SK,
                 region_name="local-1",
-                config=Config(s3={"addressing_style": "path"}, read_timeout=300),
+                config=Config(s3={"addressing_style": "path"}, signature_version="s3v4", read_timeout=300),
             )
             s3.create_bucket(Bucket="bench")
             started = time.perf_counter()
@@ -96,6 +126,7 @@ def main() -> None:
             for piece in s3.get_object(Bucket="bench", Key="big")["Body"].iter_chunks(CHUNK):
                 hasher.update(piece)
             download = time.perf_counter() - started
+            lean_upload, lean_download = lean_transfers(s3, data_dir, size)
             peak = peak_rss(server.process.pid)
         finally:
             stop_welkin(server)
@@ -105,6 +136,8 @@ def main() -> None:
     print(f"disk write + fsync (baseline)    {rate(size, disk_write)}")
     print(f"S3 GET  (welkin -> boto3)        {rate(size, download)}")
     print(f"disk read (baseline)             {rate(size, disk_read)}")
+    print(f"presigned PUT (httpx -> welkin)  {rate(size, lean_upload)}")
+    print(f"presigned GET (welkin -> httpx)  {rate(size, lean_download)}")
     print(f"server peak RSS (VmHWM)          {peak / (1 << 20):8.1f} MiB")
 
 

@@ -34,7 +34,7 @@ READ_CHUNK = 1 << 20
 
 
 class Digest(Protocol):
-    def update(self, data: bytes, /) -> None: ...
+    def update(self, data: bytes | bytearray, /) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,9 @@ class BlobStore:
         buffer = bytearray()
         size = 0
         fd: int | None = None
+        # One piece is hashed and written in a worker thread while the next is received:
+        # hashing (MD5 for the ETag) and the network then overlap instead of taking turns.
+        pending: asyncio.Future[int] | None = None
         try:
             async for chunk in body:
                 size += len(chunk)
@@ -88,11 +91,19 @@ class BlobStore:
                     raise EntityTooLarge(f"the body is larger than the {max_size}-byte limit")
                 buffer += chunk
                 if len(buffer) >= WRITE_BUFFER:
-                    data, buffer = bytes(buffer), bytearray()
-                    fd = await asyncio.to_thread(_append, fd, tmp, data, hashes)
-            await asyncio.to_thread(_finish, fd, tmp, bytes(buffer), hashes, self._staging / name)
+                    if pending is not None:
+                        fd, pending = await pending, None
+                    data, buffer = buffer, bytearray()
+                    pending = asyncio.ensure_future(asyncio.to_thread(_append, fd, tmp, data, hashes))
+            if pending is not None:
+                fd, pending = await pending, None
+            await asyncio.to_thread(_finish, fd, tmp, buffer, hashes, self._staging / name)
             fd = None
         except BaseException:
+            if pending is not None:
+                # The thread cannot be interrupted: let it finish so its file can be closed.
+                with contextlib.suppress(BaseException):
+                    fd = await asyncio.shield(pending)
             if fd is not None:
                 os.close(fd)
             with contextlib.suppress(FileNotFoundError):
@@ -183,7 +194,7 @@ class BlobReader:
         os.close(self._fd)
 
 
-def _append(fd: int | None, path: Path, data: bytes, hashes: tuple[Digest, ...]) -> int:
+def _append(fd: int | None, path: Path, data: bytes | bytearray, hashes: tuple[Digest, ...]) -> int:
     if fd is None:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     for digest in hashes:
@@ -194,7 +205,9 @@ def _append(fd: int | None, path: Path, data: bytes, hashes: tuple[Digest, ...])
     return fd
 
 
-def _finish(fd: int | None, tmp: Path, data: bytes, hashes: tuple[Digest, ...], target: Path) -> None:
+def _finish(
+    fd: int | None, tmp: Path, data: bytes | bytearray, hashes: tuple[Digest, ...], target: Path
+) -> None:
     fd = _append(fd, tmp, data, hashes)
     try:
         os.fsync(fd)
