@@ -172,6 +172,7 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
         except httpx.TransportError:
             time.sleep(0.1)
     process.kill()
+    process.wait()
     raise RuntimeError(f"server did not start:\n{log.read_text()}")
 
 

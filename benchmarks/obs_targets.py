@@ -17,12 +17,11 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+from iam_bench import wait_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 AK = "WELKINBENCHACCESSKEY"
@@ -65,21 +64,6 @@ class Target:
             self.process.wait()
 
 
-def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited:\n{log.read_text()}")
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    process.kill()
-    process.wait()
-    raise RuntimeError(f"server did not start:\n{log.read_text()}")
-
-
 def _spawn(args: list[str], env: dict[str, str], log: Path, cpu: int | None) -> subprocess.Popen[bytes]:
     with log.open("w") as out:
         return subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env, preexec_fn=pin(cpu))
@@ -97,7 +81,7 @@ def start_moto(workdir: Path, cpu: int | None) -> Target:
     url = f"http://127.0.0.1:{port}"
     target = Target("moto", url, "testing", "testing", data, process)
     try:
-        _wait_ready(f"{url}/moto-api/", process, log)
+        wait_ready(f"{url}/moto-api/", process, log)
     except BaseException:
         target.stop()
         raise
@@ -122,7 +106,7 @@ def start_welkin(workdir: Path, cpu: int | None) -> Target:
     url = f"http://127.0.0.1:{port}"
     target = Target("welkin", url, AK, SK, data, process)
     try:
-        _wait_ready(f"{url}/health", process, log)
+        wait_ready(f"{url}/health", process, log)
     except BaseException:
         target.stop()
         raise

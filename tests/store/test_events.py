@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from tests.store.conftest import T0
 from welkin.core.clock import ManualClock
 from welkin.core.db import Database
 from welkin.core.event_store import EventStore
 from welkin.core.event_tables import events
 from welkin.core.events import Event, EventBus, RetryPolicy
 
-T0 = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 FAST_RETRY = RetryPolicy(first=0.01, cap=0.04)
 
 
@@ -38,18 +38,6 @@ class Recorder:
     @property
     def topics(self) -> list[str]:
         return [event.topic for event in self.events]
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    yield database
-    await database.close()
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(T0)
 
 
 @pytest.fixture

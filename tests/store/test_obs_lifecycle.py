@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Connection
 
+from tests.store.conftest import T0
 from welkin.core.clock import ManualClock
 from welkin.core.db import Database
 from welkin.obs import lifecycle_rules, store
@@ -18,20 +19,7 @@ from welkin.obs.models import Bucket, ObjectAttributes, ObjectVersion, Part, Upl
 from welkin.obs.objects import IncomingBody
 from welkin.obs.service import Obs
 
-T0 = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    yield database
-    await database.close()
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(T0)
 
 
 @pytest.fixture

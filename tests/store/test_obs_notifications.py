@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,24 +23,11 @@ from welkin.obs.notifications import EVENT_TOPIC, NotificationConfig, to_json
 from welkin.obs.objects import IncomingBody
 from welkin.obs.service import Obs
 
-T0 = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 FN = "urn:fss:local-1:acct:function:default:thumb:latest"
 CONFIGS = [
     NotificationConfig("CloudFunctionConfiguration", "fn", FN, ("s3:ObjectCreated:*",), "img/", ".jpg"),
     NotificationConfig("QueueConfiguration", "removed", "arn:q", ("s3:ObjectRemoved:*",)),
 ]
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    yield database
-    await database.close()
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(T0)
 
 
 @pytest.fixture

@@ -152,5 +152,6 @@ async def _file_data(parts: _Parts, stream: AsyncIterator[bytes]) -> AsyncIterat
         if chunk is None:
             raise errors.IncompleteBody("The POST body ended inside the file part.")
         parts.write(chunk)
+    # What follows the file is ignored, but read so that the connection stays usable.
     async for _ in stream:
-        pass  # what follows the file is ignored, but read so the connection stays usable
+        continue
