@@ -45,7 +45,12 @@ MAX_PUT_BYTES = 5 * (1 << 30)  # S3's limit for one PUT
 def check_key(key: str) -> None:
     if not key:
         raise core.InvalidArgument("an object key may not be empty")
-    if len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
+    try:
+        encoded = key.encode("utf-8")
+    except UnicodeEncodeError:
+        # A percent-encoded path that does not decode as UTF-8.
+        raise core.InvalidArgument("an object key must be valid UTF-8") from None
+    if len(encoded) > MAX_KEY_BYTES:
         raise errors.KeyTooLongError("Your key is too long: keys are at most 1024 bytes of UTF-8")
     if "\x00" in key:
         raise core.InvalidArgument("an object key may not contain a NUL character")

@@ -229,3 +229,10 @@ def test_expect_continue_with_bad_signature_is_refused_before_the_body(server: W
     )
     assert reply.startswith(b"HTTP/1.1 403"), reply
     assert b"<Code>SignatureDoesNotMatch</Code>" in reply
+
+
+def test_a_key_that_is_not_utf8_is_refused_not_a_500(server: Welkin, s3: Any) -> None:
+    s3.create_bucket(Bucket="latin1-keys", ACL="public-read-write")
+    response = httpx.put(f"{server.url}/latin1-keys/caf%E9", content=b"x")
+    assert response.status_code == 400, response.text
+    assert b"<Code>InvalidArgument</Code>" in response.content
