@@ -137,6 +137,7 @@ class LifecycleJob:
 
     async def _expire_current(self, bucket: Bucket, obj: ObjectVersion) -> int:
         def expire(conn: Connection) -> int:
+            store.lock_key(conn, bucket.name, obj.key)
             current = store.latest(conn, bucket.name, obj.key)
             if current is None or current.id != obj.id:
                 return 0
@@ -166,6 +167,7 @@ class LifecycleJob:
 
     async def _remove_version(self, bucket: Bucket, obj: ObjectVersion) -> int:
         def remove(conn: Connection) -> int:
+            store.lock_key(conn, bucket.name, obj.key)
             found = store.version(conn, bucket.name, obj.key, obj.version_id)
             if found is None or found.id != obj.id or found.is_latest:
                 return 0

@@ -209,6 +209,7 @@ class ObjectService:
     ) -> None:
         """``commit_version`` inside the caller's transaction, beside its own writes;
         the caller calls ``committed`` once the transaction is."""
+        store.lock_key(conn, bucket.name, obj.key)
         current = store.latest(conn, bucket.name, obj.key)
         if preconditions:
             check_write(current, preconditions)
@@ -267,6 +268,7 @@ class ObjectService:
         return outcome
 
     def _delete(self, conn: Conn, bucket: Bucket, key: str, version_id: str | None) -> DeleteOutcome:
+        store.lock_key(conn, bucket.name, key)
         if version_id is not None:
             return self._delete_version(conn, bucket, key, version_id)
         current = store.latest(conn, bucket.name, key)

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, exists, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, exists, func, insert, or_, select, text, update
 from sqlalchemy.engine import Connection as Conn
 from sqlalchemy.engine import RowMapping
 
@@ -84,6 +84,19 @@ def bucket_in_use(conn: Conn, name: str) -> bool:
     any_object = exists().where(t.objects.c.bucket == name)
     any_upload = exists().where(t.uploads.c.bucket == name)
     return bool((conn.execute(select(or_(any_object, any_upload)))).scalar())
+
+
+def lock_key(conn: Conn, bucket: str, key: str) -> None:
+    """Serialise writers of one key until the transaction ends.
+
+    SQLite's writers are serialised already; on PostgreSQL two transactions could both
+    see no current version and both insert one, so each first takes an advisory lock
+    on the key (transaction-scoped: released by commit or rollback).
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"), {"name": f"{bucket}/{key}"}
+        )
 
 
 # --- object versions -------------------------------------------------------------------------
