@@ -10,12 +10,14 @@ import signal
 import socket
 import sys
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import uvicorn
 
 from welkin.config import Settings
-from welkin.server import Region
+
+if TYPE_CHECKING:
+    from welkin.server import Region
 
 
 class DataDirInUse(Exception):
@@ -82,6 +84,10 @@ def serve(settings: Settings) -> int:
     except OSError as exc:
         print(f"welkin up: cannot listen on {settings.host}:{settings.port}: {exc.strerror}", file=sys.stderr)
         return 4
+    # Imported here, not at the top: every other CLI command would otherwise pay for
+    # loading the whole server (about a second) before doing anything.
+    from welkin.server import Region
+
     region = Region.create(settings)
     config = uvicorn.Config(
         region.app(), log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=10
