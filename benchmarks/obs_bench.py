@@ -14,6 +14,12 @@ and the same work, interleaved round by round so that drift in the machine hits 
   streams the body away in 1 MiB reads;
 - ListObjectsV2: ms per page of 1000 keys in a bucket of --list-keys keys.
 
+For the small objects each target's CPU time (user + system, from /proc) per operation is
+printed too, and the same small-object work runs against two floors (benchmarks/s3_floor.py):
+``canned``, a bare asyncio server answering with prepared bytes, the most this boto3 client
+can reach on this machine whatever the server; and ``uvicorn``, an answer-only ASGI app on
+Welkin's own HTTP stack.
+
 Beside them, the machine's own limits for the large object (benchmarks/obs_limits.py): write
 and fsync of the same bytes on the disk under the targets' data dirs, reading them back, and
 loopback TCP. Every figure is the median of its rounds (3, or 1 with --quick); the last column
@@ -38,7 +44,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 from obs_limits import loopback_mbps, read_mbps, write_fsync_mbps
-from obs_targets import REGION, Target, running
+from obs_targets import FLOORS, REGION, Target, running
 
 SMALL = 4 << 10
 MEDIUM = 1 << 20
@@ -86,8 +92,14 @@ def percentile(sorted_values: list[float], share: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, int(len(sorted_values) * share))]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of process ``pid`` so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def timed_threads(
-    clients: list[Any], seconds: float, op: Callable[[Any, int, int], None]
+    clients: list[Any], seconds: float, op: Callable[[Any, int, int], None], server_pid: int
 ) -> dict[str, float]:
     """Each client in its own thread calls ``op(client, thread, i)`` for ``seconds``."""
     latencies: list[list[float]] = [[] for _ in clients]
@@ -107,16 +119,17 @@ def timed_threads(
     for thread in threads:
         thread.start()
     until[0] = time.perf_counter() + seconds
-    begin = time.perf_counter()
+    cpu_before, begin = cpu_seconds(server_pid), time.perf_counter()
     barrier.wait()
     for thread in threads:
         thread.join()
-    elapsed = time.perf_counter() - begin
+    elapsed, cpu = time.perf_counter() - begin, cpu_seconds(server_pid) - cpu_before
     flat = sorted(x for mine in latencies for x in mine)
     return {
         "ops/s": len(flat) / elapsed,
         "p50 ms": percentile(flat, 0.5) * 1e3,
         "p99 ms": percentile(flat, 0.99) * 1e3,
+        "server CPU ms/op": cpu / len(flat) * 1e3,
     }
 
 
@@ -137,7 +150,7 @@ def small_objects(target: Target, threads: int, seconds: float) -> dict[str, flo
         put(s3, thread, 0)
     figures = {}
     for verb, op in (("PUT", put), ("GET", get)):
-        for name, value in timed_threads(clients, seconds, op).items():
+        for name, value in timed_threads(clients, seconds, op, target.process.pid).items():
             figures[f"{verb} 4 KiB x{threads} {name}"] = value
     return figures
 
@@ -219,18 +232,19 @@ def make_source(directory: Path, size: int) -> Path:
 
 def run(plan: Plan, names: list[str], server_cpu: int | None) -> dict[str, dict[str, list[float]]]:
     label = f"{plan.large_size >> 20} MiB"
-    results: dict[str, dict[str, list[float]]] = {name: {} for name in [*names, "machine"]}
+    results: dict[str, dict[str, list[float]]] = {name: {} for name in [*names, *FLOORS, "machine"]}
 
     def record(owner: str, figures: dict[str, float]) -> None:
         for figure, value in figures.items():
             results[owner].setdefault(figure, []).append(value)
 
-    with running(names, server_cpu) as targets:
+    with running([*names, *FLOORS], server_cpu) as targets:
         workdir = targets[0].data_dir.parent
         source = make_source(workdir, plan.large_size)
         for target in targets:
             make_bucket(s3_client(target), BUCKET)
-            fill_list_bucket(target, plan.list_keys)
+            if target.name not in FLOORS:
+                fill_list_bucket(target, plan.list_keys)
         for round_ in range(plan.rounds):
             print(f"# round {round_ + 1}/{plan.rounds}", file=sys.stderr)
             record(
@@ -244,6 +258,8 @@ def run(plan: Plan, names: list[str], server_cpu: int | None) -> dict[str, dict[
             for target in targets:
                 for threads in (1, 8):
                     record(target.name, small_objects(target, threads, plan.seconds))
+                if target.name in FLOORS:
+                    continue
                 record(target.name, medium_objects(target, plan.medium_count))
                 record(target.name, large_object(target, source, label))
                 record(target.name, list_pages(target, plan.list_keys))
@@ -277,6 +293,22 @@ def report(results: dict[str, dict[str, list[float]]], names: list[str], plan: P
             if figure.endswith(f" {large} MB/s"):
                 disk = disk_w if figure.startswith("PUT") else disk_r
                 print(f"| {figure} | {name} | {value:.0f} | {value / disk:.0%} | {value / net:.0%} |")
+    report_floors(med, names)
+
+
+def report_floors(med: dict[str, dict[str, float]], names: list[str]) -> None:
+    """Small-object rates beside the floors: what the client allows any server, as a multiple of moto."""
+    columns = [*FLOORS, *names]
+    with_moto = "moto" in names
+    extra = " canned/moto (best possible) |" if with_moto else ""
+    print(f"\n| small objects | {' | '.join(columns)} |{extra}")
+    print(f"|---|{'---:|' * (len(columns) + with_moto)}")
+    for figure in med[FLOORS[0]]:
+        if not (figure.endswith("ops/s") or figure.endswith("CPU ms/op")):
+            continue
+        cells = " | ".join(f"{med[name][figure]:.2f}" for name in columns)
+        best = f" {med['canned'][figure] / med['moto'][figure]:.2f} |" if with_moto else ""
+        print(f"| {figure} | {cells} |{best if figure.endswith('ops/s') else ' |' * with_moto}")
 
 
 def main() -> int:

@@ -113,7 +113,29 @@ def start_welkin(workdir: Path, cpu: int | None) -> Target:
     return target
 
 
-STARTERS: dict[str, Callable[[Path, int | None], Target]] = {"moto": start_moto, "welkin": start_welkin}
+def start_floor(kind: str, workdir: Path, cpu: int | None) -> Target:
+    """One of benchmarks/s3_floor.py's answer-only servers: what the client reaches at best."""
+    port = free_port()
+    log = workdir / f"{kind}.log"
+    args = [sys.executable, str(Path(__file__).resolve().parent / "s3_floor.py"), kind, str(port)]
+    process = _spawn(args, {**os.environ, "PYTHONPATH": str(ROOT)}, log, cpu)
+    url = f"http://127.0.0.1:{port}"
+    target = Target(kind, url, AK, SK, workdir, process)
+    try:
+        wait_ready(f"{url}/", process, log)
+    except BaseException:
+        target.stop()
+        raise
+    return target
+
+
+STARTERS: dict[str, Callable[[Path, int | None], Target]] = {
+    "moto": start_moto,
+    "welkin": start_welkin,
+    "canned": lambda workdir, cpu: start_floor("canned", workdir, cpu),
+    "uvicorn": lambda workdir, cpu: start_floor("uvicorn", workdir, cpu),
+}
+FLOORS = ("canned", "uvicorn")
 
 
 def _raise_on_sigterm(signum: int, frame: object) -> None:
