@@ -27,6 +27,7 @@ traceback and answers 500 with a request id only.
     ├── Conflict (409)
     │   └── AlreadyExists
     ├── QuotaExceeded (403)
+    │   └── TooManyRequests (429)  a concurrency limit is reached; retrying later may succeed
     └── Unavailable (503)
 """
 
@@ -137,6 +138,13 @@ class AlreadyExists(Conflict):
 class QuotaExceeded(WelkinError):
     code = "QuotaExceeded"
     status = 403
+
+
+class TooManyRequests(QuotaExceeded):
+    """A concurrency limit (instances of a function, of the region) is reached for now."""
+
+    code = "TooManyRequests"
+    status = 429
 
 
 class Unavailable(WelkinError):

@@ -1,0 +1,328 @@
+"""FunctionPool: hands each invocation a warm instance or starts one, within limits.
+
+    pool = FunctionPool(PoolSettings(work_dir=...), SystemClock())
+    await pool.start()                       # detects runtimes, starts the default zygote,
+                                             # logs what the sandbox enforces on this kernel
+    result = await pool.invoke(spec, Invocation(request_id, event))
+    pool.stats()                             # cold starts and their durations, per function
+    await pool.stop()                        # every instance and zygote is gone afterwards
+
+Instances are grouped per function version (``InstanceSpec.function_urn`` and ``version``);
+a spec that differs from the group's retires the old instances. An instance serves
+``spec.concurrency`` requests at a time; up to ``spec.max_instances`` are started on demand;
+beyond that a request waits ``queue_wait_s`` for one, then gets ``TooManyRequests``. Idle
+instances are killed after ``keep_alive_s`` (``reap_idle``, also run in the background).
+Function failures are results (``InvocationResult.error``), never exceptions; the pool raises
+only for the platform's own refusals (``InvalidArgument``, ``TooManyRequests``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from welkin.core.clock import Clock
+from welkin.core.errors import InvalidArgument, TooManyRequests
+from welkin.functions.instance import Instance, InstanceFailure, Outcome
+from welkin.functions.runtimes import RuntimeCatalog
+from welkin.functions.spec import InstanceSpec, Invocation, InvocationError, InvocationResult, PoolSettings
+from welkin.functions.zygotes import Zygote
+from welkin.runtime import wire
+from welkin.runtime.probe import Capabilities
+
+log = logging.getLogger(__name__)
+_DURATIONS_KEPT = 1024
+
+
+@dataclass(frozen=True)
+class FunctionStats:
+    invocations: int
+    errors: int
+    throttles: int
+    cold_starts: int
+    cold_start_ms: tuple[float, ...]  # spawn to ready, the most recent first-to-last
+    instances: int
+
+
+@dataclass
+class _Counters:
+    invocations: int = 0
+    errors: int = 0
+    throttles: int = 0
+    cold_starts: int = 0
+    cold_start_ms: deque[float] = field(default_factory=lambda: deque(maxlen=_DURATIONS_KEPT))
+
+
+@dataclass
+class _Fleet:
+    """The instances of one function version, all made from ``spec``."""
+
+    spec: InstanceSpec
+    instances: list[Instance] = field(default_factory=list)
+    starting: int = 0
+    idle_since: dict[str, datetime] = field(default_factory=dict)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def notify(self) -> None:
+        self.changed.set()
+        self.changed = asyncio.Event()
+
+
+class FunctionPool:
+    def __init__(self, settings: PoolSettings, clock: Clock, runtimes: RuntimeCatalog | None = None) -> None:
+        self._settings = settings
+        self._clock = clock
+        self._runtimes = runtimes
+        self._zygotes: dict[str, Zygote] = {}
+        self._zygote_lock = asyncio.Lock()
+        self._fleets: dict[tuple[str, str], _Fleet] = {}
+        self._fleet_of: dict[str, _Fleet] = {}  # instance id -> its fleet (retired ones too)
+        self._counters: dict[str, _Counters] = {}
+        self._free_uids = list(range(settings.max_total_instances))
+        self._total = 0
+        self._reaper: asyncio.Task[None] | None = None
+        self.capabilities: Capabilities | None = None
+
+    @property
+    def runtimes(self) -> RuntimeCatalog:
+        if self._runtimes is None:
+            raise RuntimeError("FunctionPool.start() has not run")
+        return self._runtimes
+
+    async def start(self) -> None:
+        root = self._settings.work_dir / "sandbox-root"
+        root.mkdir(parents=True, exist_ok=True)
+        os.chmod(root, 0o755)
+        if self._runtimes is None:
+            self._runtimes = await asyncio.to_thread(RuntimeCatalog.detect)
+        zygote = await self._zygote(self.runtimes.default)
+        self.capabilities = zygote.capabilities
+        assert self.capabilities is not None
+        summary = self.capabilities.summary()
+        (log.info if "NOT enforced: nothing" in summary else log.warning)("function sandbox %s", summary)
+        interval = max(0.05, min(self._settings.keep_alive_s / 4, 5.0))
+        self._reaper = asyncio.create_task(self._reap_forever(interval))
+
+    async def _zygote(self, runtime: str) -> Zygote:
+        interpreter = self.runtimes.resolve(runtime)
+        async with self._zygote_lock:
+            zygote = self._zygotes.get(runtime)
+            if zygote is None or not zygote.alive:
+                zygote = await Zygote.start(interpreter, self._settings.work_dir / "sandbox-root")
+                self._zygotes[runtime] = zygote
+            return zygote
+
+    # -- invoking ---------------------------------------------------------------------------
+
+    async def invoke(self, spec: InstanceSpec, invocation: Invocation) -> InvocationResult:
+        self.runtimes.resolve(spec.runtime)
+        for path in (spec.code_dir, spec.deps_dir):
+            if path is not None and (not path.is_dir() or path.stat().st_mode & 0o005 != 0o005):
+                raise InvalidArgument(f"{path} must be a directory readable by others (o+rx)")
+        fleet = self._fleet_for(spec)
+        counters = self._counters.setdefault(_key(spec), _Counters())
+        counters.invocations += 1
+        try:
+            instance = await self._acquire(fleet, counters)
+        except TooManyRequests:
+            counters.throttles += 1
+            raise
+        init_ms: float | None = None
+        if instance is None:
+            instance, init_ms, failure = await self._cold_start(fleet)
+            counters.cold_starts += 1
+            counters.cold_start_ms.append(init_ms)
+            if failure is not None:
+                counters.errors += 1
+                return _failed(spec, invocation, failure, init_ms)
+        assert instance is not None
+        try:
+            credentials = (invocation.access_key, invocation.secret_key, invocation.security_token)
+            outcome = await instance.invoke(invocation.request_id, invocation.event, credentials)
+        finally:
+            instance.in_flight -= 1
+            fleet.idle_since[instance.id] = self._clock.now()
+            if self._fleets.get(_key_pair(spec)) is not fleet and instance.in_flight == 0:
+                await instance.kill(InvocationError(wire.EXITED_UNEXPECTEDLY, "retired: the function changed"))
+            fleet.notify()
+        if outcome.error is not None:
+            counters.errors += 1
+        return _result(spec, invocation, instance, outcome, init_ms)
+
+    def _fleet_for(self, spec: InstanceSpec) -> _Fleet:
+        fleet = self._fleets.get(_key_pair(spec))
+        if fleet is not None and fleet.spec == spec:
+            return fleet
+        if fleet is not None:
+            # New code or configuration: idle instances of the old one go now, busy ones when done.
+            for instance in fleet.instances:
+                if instance.in_flight == 0:
+                    asyncio.get_running_loop().create_task(
+                        instance.kill(InvocationError(wire.EXITED_UNEXPECTEDLY, "retired: the function changed"))
+                    )
+        fleet = self._fleets[_key_pair(spec)] = _Fleet(spec)
+        return fleet
+
+    async def _acquire(self, fleet: _Fleet, counters: _Counters) -> Instance | None:
+        """A warm instance with room, or None when the caller may start one (slot reserved)."""
+        spec = fleet.spec
+        deadline = time.monotonic() + self._settings.queue_wait_s
+        while True:
+            for instance in reversed(fleet.instances):  # the most recently started first
+                if instance.usable and instance.in_flight < spec.concurrency:
+                    instance.in_flight += 1
+                    return instance
+            if len(fleet.instances) + fleet.starting < spec.max_instances and self._free_uids:
+                fleet.starting += 1
+                self._total += 1
+                return None
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                limit = (
+                    f"its maximum of {spec.max_instances} instances"
+                    if len(fleet.instances) + fleet.starting >= spec.max_instances
+                    else f"the region's maximum of {self._settings.max_total_instances} instances"
+                )
+                raise TooManyRequests(f"function {spec.name} is busy: it has reached {limit}; retry later")
+            try:
+                await asyncio.wait_for(fleet.changed.wait(), remaining)
+            except TimeoutError:
+                pass
+
+    async def _cold_start(self, fleet: _Fleet) -> tuple[Instance | None, float, InstanceFailure | None]:
+        started = time.monotonic()
+        slot = self._free_uids.pop(0)
+        instance: Instance | None = None
+        try:
+            zygote = await self._zygote(fleet.spec.runtime)
+            instance = Instance(
+                uuid.uuid4().hex, fleet.spec, self._settings, zygote, self._settings.uid_base + slot, self._exited
+            )
+            self._fleet_of[instance.id] = fleet
+            init_ms = await instance.start()
+        except InstanceFailure as failure:
+            return None, (time.monotonic() - started) * 1000, failure
+        except Exception as exc:
+            if instance is None:
+                self._free_uids.append(slot)
+                self._total -= 1
+            failure = InstanceFailure(InvocationError(wire.SANDBOX_ERROR, f"cannot start an instance: {exc}"))
+            return None, (time.monotonic() - started) * 1000, failure
+        finally:
+            fleet.starting -= 1
+        fleet.instances.append(instance)
+        instance.in_flight = 1
+        return instance, init_ms, None
+
+    def _exited(self, instance: Instance) -> None:
+        """Called once per instance when its process has been reaped (or never started)."""
+        fleet = self._fleet_of.pop(instance.id, None)
+        if fleet is not None:
+            if instance in fleet.instances:
+                fleet.instances.remove(instance)
+            fleet.idle_since.pop(instance.id, None)
+        self._free_uids.append(instance.uid - self._settings.uid_base)
+        self._total -= 1
+        for each in self._fleets.values():
+            each.notify()
+
+    # -- keep-alive, stats, shutdown ----------------------------------------------------------
+
+    async def reap_idle(self) -> int:
+        """Kill instances idle for longer than the keep-alive; how many."""
+        horizon = self._clock.now() - timedelta(seconds=self._settings.keep_alive_s)
+        reaped = 0
+        for fleet in list(self._fleets.values()):
+            for instance in list(fleet.instances):
+                idle_since = fleet.idle_since.get(instance.id)
+                if instance.usable and instance.in_flight == 0 and idle_since is not None and idle_since <= horizon:
+                    await instance.kill(InvocationError(wire.EXITED_UNEXPECTEDLY, "reaped after its keep-alive"))
+                    reaped += 1
+        return reaped
+
+    async def _reap_forever(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.reap_idle()
+            except Exception:
+                log.exception("reaping idle function instances failed")
+
+    def stats(self) -> dict[str, FunctionStats]:
+        """Per function version ("urn:version")."""
+        live: dict[str, int] = {}
+        for fleet in self._fleets.values():
+            live[_key(fleet.spec)] = len(fleet.instances)
+        return {
+            key: FunctionStats(c.invocations, c.errors, c.throttles, c.cold_starts, tuple(c.cold_start_ms), live.get(key, 0))
+            for key, c in self._counters.items()
+        }
+
+    @property
+    def instance_count(self) -> int:
+        return self._total
+
+    async def stop(self) -> None:
+        if self._reaper is not None:
+            self._reaper.cancel()
+            try:
+                await self._reaper
+            except asyncio.CancelledError:
+                pass
+        instances = [instance for fleet in self._fleets.values() for instance in fleet.instances]
+        for zygote in self._zygotes.values():
+            await zygote.stop()
+        self._zygotes.clear()
+        for instance in instances:
+            await instance.wait_closed()
+        self._fleets.clear()
+
+
+def _key_pair(spec: InstanceSpec) -> tuple[str, str]:
+    return spec.function_urn, spec.version
+
+
+def _key(spec: InstanceSpec) -> str:
+    return f"{spec.function_urn}:{spec.version}"
+
+
+def _result(
+    spec: InstanceSpec, invocation: Invocation, instance: Instance, outcome: Outcome, init_ms: float | None
+) -> InvocationResult:
+    return InvocationResult(
+        request_id=invocation.request_id,
+        error=outcome.error,
+        body=outcome.body,
+        body_encoding=outcome.body_encoding,
+        log=outcome.log.value(),
+        log_truncated=outcome.log.truncated,
+        duration_ms=outcome.duration_ms,
+        init_duration_ms=init_ms,
+        cold_start=init_ms is not None,
+        billed_memory_mb=spec.memory_mb,
+        instance_id=instance.id,
+        pid=instance.pid,
+    )
+
+
+def _failed(spec: InstanceSpec, invocation: Invocation, failure: InstanceFailure, init_ms: float) -> InvocationResult:
+    return InvocationResult(
+        request_id=invocation.request_id,
+        error=failure.error,
+        body=b"",
+        body_encoding="json",
+        log=failure.log.value() if failure.log else b"",
+        log_truncated=failure.log.truncated if failure.log else False,
+        duration_ms=0.0,
+        init_duration_ms=init_ms,
+        cold_start=True,
+        billed_memory_mb=spec.memory_mb,
+        instance_id="",
+        pid=0,
+    )
