@@ -10,6 +10,7 @@ error its pending requests get when no reason was set.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import time
@@ -95,7 +96,7 @@ class Instance:
         environment = {
             **spec.environment,
             "PATH": "/usr/local/bin:/usr/bin:/bin",
-            "HOME": "/tmp",
+            "HOME": "/tmp",  # noqa: S108 - the sandbox's private /tmp
             "LANG": "C.UTF-8",
             "WELKIN_ENDPOINT": settings.endpoint,
             "OBS_ENDPOINT": settings.endpoint,
@@ -119,7 +120,6 @@ class Instance:
             "network": spec.network,
             "memory_mb": spec.memory_mb,
             "cpu_millicores": spec.cpu_millicores,
-            "tmp_mb": settings.tmp_mb,
             "max_pids": settings.max_pids,
             "max_open_files": settings.max_open_files,
             "environment": environment,
@@ -174,7 +174,9 @@ class Instance:
         spec = self.spec
         if spec.initializer:
             budget = spec.initializer_timeout_s
-            late = InvocationError(wire.INITIALIZER_ERROR, f"the initializer did not finish within {budget:g}s")
+            late = InvocationError(
+                wire.INITIALIZER_ERROR, f"the initializer did not finish within {budget:g}s"
+            )
         else:
             budget = self._settings.init_timeout_s
             late = InvocationError(wire.TIMEOUT, f"the handler module did not import within {budget:g}s")
@@ -257,7 +259,9 @@ class Instance:
             capture.append(chunk)
             if capture.total > self._settings.output_cap_bytes and self._kill_reason is None:
                 cap = self._settings.output_cap_bytes >> 20
-                reason = InvocationError(wire.OUTPUT_TOO_LARGE, f"the function wrote more than {cap} MiB of logs")
+                reason = InvocationError(
+                    wire.OUTPUT_TOO_LARGE, f"the function wrote more than {cap} MiB of logs"
+                )
                 asyncio.get_running_loop().create_task(self.kill(reason))
         if self._kill_reason is not None:
             # Stop reading a flood from an instance being killed; it dies regardless.
@@ -306,10 +310,8 @@ class Instance:
             return self._kill_reason
         status = ExitStatus(None, None, False)
         if self._exited is not None:
-            try:
+            with contextlib.suppress(TimeoutError):
                 status = await asyncio.wait_for(asyncio.shield(self._exited), _EXIT_WAIT_S)
-            except TimeoutError:
-                pass
         if self._kill_reason is not None:
             return self._kill_reason
         if status.oom:

@@ -19,6 +19,7 @@ only for the platform's own refusals (``InvalidArgument``, ``TooManyRequests``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import time
@@ -98,7 +99,7 @@ class FunctionPool:
     async def start(self) -> None:
         root = self._settings.work_dir / "sandbox-root"
         root.mkdir(parents=True, exist_ok=True)
-        os.chmod(root, 0o755)
+        os.chmod(root, 0o755)  # noqa: S103 - an empty mount point; instances must traverse it
         if self._runtimes is None:
             self._runtimes = await asyncio.to_thread(RuntimeCatalog.detect)
         zygote = await self._zygote(self.runtimes.default)
@@ -114,7 +115,10 @@ class FunctionPool:
         async with self._zygote_lock:
             zygote = self._zygotes.get(runtime)
             if zygote is None or not zygote.alive:
-                zygote = await Zygote.start(interpreter, self._settings.work_dir / "sandbox-root")
+                settings = self._settings
+                zygote = await Zygote.start(
+                    interpreter, settings.work_dir / "sandbox-root", settings.tmp_mb, settings.spare_instances
+                )
                 self._zygotes[runtime] = zygote
             return zygote
 
@@ -149,7 +153,9 @@ class FunctionPool:
             instance.in_flight -= 1
             fleet.idle_since[instance.id] = self._clock.now()
             if self._fleets.get(_key_pair(spec)) is not fleet and instance.in_flight == 0:
-                await instance.kill(InvocationError(wire.EXITED_UNEXPECTEDLY, "retired: the function changed"))
+                await instance.kill(
+                    InvocationError(wire.EXITED_UNEXPECTEDLY, "retired: the function changed")
+                )
             fleet.notify()
         if outcome.error is not None:
             counters.errors += 1
@@ -164,7 +170,9 @@ class FunctionPool:
             for instance in fleet.instances:
                 if instance.in_flight == 0:
                     asyncio.get_running_loop().create_task(
-                        instance.kill(InvocationError(wire.EXITED_UNEXPECTEDLY, "retired: the function changed"))
+                        instance.kill(
+                            InvocationError(wire.EXITED_UNEXPECTEDLY, "retired: the function changed")
+                        )
                     )
         fleet = self._fleets[_key_pair(spec)] = _Fleet(spec)
         return fleet
@@ -190,10 +198,8 @@ class FunctionPool:
                     else f"the region's maximum of {self._settings.max_total_instances} instances"
                 )
                 raise TooManyRequests(f"function {spec.name} is busy: it has reached {limit}; retry later")
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(fleet.changed.wait(), remaining)
-            except TimeoutError:
-                pass
 
     async def _cold_start(self, fleet: _Fleet) -> tuple[Instance | None, float, InstanceFailure | None]:
         started = time.monotonic()
@@ -202,7 +208,12 @@ class FunctionPool:
         try:
             zygote = await self._zygote(fleet.spec.runtime)
             instance = Instance(
-                uuid.uuid4().hex, fleet.spec, self._settings, zygote, self._settings.uid_base + slot, self._exited
+                uuid.uuid4().hex,
+                fleet.spec,
+                self._settings,
+                zygote,
+                self._settings.uid_base + slot,
+                self._exited,
             )
             self._fleet_of[instance.id] = fleet
             init_ms = await instance.start()
@@ -212,8 +223,8 @@ class FunctionPool:
             if instance is None:
                 self._free_uids.append(slot)
                 self._total -= 1
-            failure = InstanceFailure(InvocationError(wire.SANDBOX_ERROR, f"cannot start an instance: {exc}"))
-            return None, (time.monotonic() - started) * 1000, failure
+            error = InvocationError(wire.SANDBOX_ERROR, f"cannot start an instance: {exc}")
+            return None, (time.monotonic() - started) * 1000, InstanceFailure(error)
         finally:
             fleet.starting -= 1
         fleet.instances.append(instance)
@@ -241,8 +252,15 @@ class FunctionPool:
         for fleet in list(self._fleets.values()):
             for instance in list(fleet.instances):
                 idle_since = fleet.idle_since.get(instance.id)
-                if instance.usable and instance.in_flight == 0 and idle_since is not None and idle_since <= horizon:
-                    await instance.kill(InvocationError(wire.EXITED_UNEXPECTEDLY, "reaped after its keep-alive"))
+                if (
+                    instance.usable
+                    and instance.in_flight == 0
+                    and idle_since is not None
+                    and idle_since <= horizon
+                ):
+                    await instance.kill(
+                        InvocationError(wire.EXITED_UNEXPECTEDLY, "reaped after its keep-alive")
+                    )
                     reaped += 1
         return reaped
 
@@ -260,7 +278,9 @@ class FunctionPool:
         for fleet in self._fleets.values():
             live[_key(fleet.spec)] = len(fleet.instances)
         return {
-            key: FunctionStats(c.invocations, c.errors, c.throttles, c.cold_starts, tuple(c.cold_start_ms), live.get(key, 0))
+            key: FunctionStats(
+                c.invocations, c.errors, c.throttles, c.cold_starts, tuple(c.cold_start_ms), live.get(key, 0)
+            )
             for key, c in self._counters.items()
         }
 
@@ -271,10 +291,8 @@ class FunctionPool:
     async def stop(self) -> None:
         if self._reaper is not None:
             self._reaper.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._reaper
-            except asyncio.CancelledError:
-                pass
         instances = [instance for fleet in self._fleets.values() for instance in fleet.instances]
         for zygote in self._zygotes.values():
             await zygote.stop()
@@ -311,7 +329,9 @@ def _result(
     )
 
 
-def _failed(spec: InstanceSpec, invocation: Invocation, failure: InstanceFailure, init_ms: float) -> InvocationResult:
+def _failed(
+    spec: InstanceSpec, invocation: Invocation, failure: InstanceFailure, init_ms: float
+) -> InvocationResult:
     return InvocationResult(
         request_id=invocation.request_id,
         error=failure.error,

@@ -34,7 +34,7 @@ def _own() -> Interpreter:
 
 def _check(executable: str) -> Interpreter | None:
     try:
-        out = subprocess.run(
+        out = subprocess.run(  # noqa: S603 - an interpreter found on PATH, with a fixed script
             [executable, "-I", "-c", _PROBE], capture_output=True, text=True, timeout=10, check=True
         ).stdout.split()
     except (OSError, subprocess.SubprocessError):
@@ -73,5 +73,7 @@ class RuntimeCatalog:
     def resolve(self, name: str) -> Interpreter:
         interpreter = self._by_name.get(name)
         if interpreter is None:
-            raise InvalidArgument(f"runtime {name!r} is not available here; available: {', '.join(self.names)}")
+            raise InvalidArgument(
+                f"runtime {name!r} is not available here; available: {', '.join(self.names)}"
+            )
         return interpreter

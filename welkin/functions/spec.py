@@ -112,6 +112,9 @@ class PoolSettings:
     output_cap_bytes: int = 64 << 20  # per invocation; beyond it the instance is killed
     result_max_bytes: int = 6 << 20
     tmp_mb: int = 512
+    # Per runtime, children forked and half-sandboxed ahead of time, so a cold start skips the
+    # cgroup move (an RCU grace period, milliseconds) and most of the mounts.
+    spare_instances: int = 2
     max_pids: int = 64  # processes and threads per instance
     max_open_files: int = 1024
     uid_base: int = 200_000  # instance uids are uid_base .. uid_base + max_total_instances - 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import array
 import asyncio
+import contextlib
 import json
 import logging
 import socket
@@ -45,7 +46,9 @@ _ZYGOTE_DIED = ExitStatus(exit_code=None, signal=9, oom=False)
 class Zygote:
     """One running fork server. Create with ``await Zygote.start(...)``."""
 
-    def __init__(self, interpreter: Interpreter, process: subprocess.Popen[bytes], control: socket.socket) -> None:
+    def __init__(
+        self, interpreter: Interpreter, process: subprocess.Popen[bytes], control: socket.socket
+    ) -> None:
         self.interpreter = interpreter
         self.capabilities: Capabilities | None = None
         self._process = process
@@ -56,17 +59,17 @@ class Zygote:
         self._hello: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
 
     @staticmethod
-    async def start(interpreter: Interpreter, root_dir: Path) -> Zygote:
+    async def start(interpreter: Interpreter, root_dir: Path, tmp_mb: int, spares: int) -> Zygote:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        package_root = str(Path(welkin.__file__).resolve().parent.parent)
+        package_root = str(Path(welkin.__file__).parent.parent)
         # A minimal environment: the server's own (database URLs, secrets) never reaches it.
         env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONPATH": package_root}
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [interpreter.executable, "-s", "-m", "welkin.runtime.zygote", str(root_dir), str(theirs.fileno())],
-            pass_fds=(theirs.fileno(),),
-            stdin=subprocess.DEVNULL,
-            env=env,
-            cwd=package_root,
+        argv = [interpreter.executable, "-s", "-m", "welkin.runtime.zygote"]
+        argv += [str(root_dir), str(theirs.fileno()), str(tmp_mb), str(spares)]
+        # Popen, not asyncio's subprocesses: the zygote is watched through its control socket,
+        # and a fork+exec takes about a millisecond, once per runtime.
+        process = subprocess.Popen(  # noqa: S603, ASYNC220 - our own interpreter and module
+            argv, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, env=env, cwd=package_root
         )
         theirs.close()
         ours.setblocking(False)
@@ -117,10 +120,8 @@ class Zygote:
 
     async def kill(self, instance_id: str) -> None:
         if self.alive and instance_id in self._exits:
-            try:
+            with contextlib.suppress(ZygoteGone):
                 await self._send({"type": "kill", "id": instance_id})
-            except ZygoteGone:
-                pass
 
     async def _read(self) -> None:
         loop = asyncio.get_running_loop()
@@ -168,10 +169,8 @@ class Zygote:
         """Close the control socket; the zygote kills and reaps its instances, then exits."""
         if self._reader is not None:
             self._reader.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._reader
-            except asyncio.CancelledError:
-                pass
         self._control.close()
         self._fail_all()
         try:

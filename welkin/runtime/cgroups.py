@@ -3,12 +3,13 @@
 The zygote finds a writable hierarchy once (``CgroupBase.create``): cgroup v2 where its memory
 controller can be delegated, else v1's memory/pids/cpu hierarchies. It makes one base group per
 zygote under its own cgroup, so whatever limits the host put on Welkin still apply. A child
-joins its own leaf (``join``) before it drops root; the zygote reads whether the kernel OOM-killed
-it and removes the leaf when it reaps the child (``release``).
+joins its own leaf (``join``, then ``limit``) before it drops root; the zygote reads whether the
+kernel OOM-killed it and removes the leaf when it reaps the child (``release``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 
@@ -87,12 +88,23 @@ class CgroupBase:
             return None
         return CgroupBase(1, bases)
 
-    def join(self, instance_id: str, memory_bytes: int, max_pids: int, cpu_millicores: int) -> None:
-        """Put the calling process in a fresh leaf with these limits (run in the child, as root)."""
+    def join(self, leaf_name: str) -> None:
+        """Put the calling process in a fresh leaf (in the child, as root, before any limit).
+
+        Moving a process between cgroups waits for an RCU grace period (milliseconds, and
+        variable), which is why spare instances do this before they are needed.
+        """
+        for base in self.bases.values():
+            leaf = os.path.join(base, leaf_name)
+            os.mkdir(leaf)
+            # "0" means the writer itself, which is all a process in a new pid namespace can say.
+            _write(os.path.join(leaf, "cgroup.procs"), "0")
+
+    def limit(self, leaf_name: str, memory_bytes: int, max_pids: int, cpu_millicores: int) -> None:
+        """Set the leaf's limits; cheap, so it is done when the instance's function is known."""
         quota = f"{cpu_millicores * CPU_PERIOD_US // 1000}"
         if self.version == 2:
-            leaf = os.path.join(self.bases[""], instance_id)
-            os.mkdir(leaf)
+            leaf = os.path.join(self.bases[""], leaf_name)
             controllers = self.controllers
             _write(os.path.join(leaf, "memory.max"), str(memory_bytes))
             _try_write(os.path.join(leaf, "memory.swap.max"), "0")
@@ -100,11 +112,9 @@ class CgroupBase:
                 _write(os.path.join(leaf, "pids.max"), str(max_pids))
             if "cpu" in controllers:
                 _write(os.path.join(leaf, "cpu.max"), f"{quota} {CPU_PERIOD_US}")
-            _write(os.path.join(leaf, "cgroup.procs"), "0")
             return
         for controller, base in self.bases.items():
-            leaf = os.path.join(base, instance_id)
-            os.mkdir(leaf)
+            leaf = os.path.join(base, leaf_name)
             if controller == "memory":
                 _write(os.path.join(leaf, "memory.limit_in_bytes"), str(memory_bytes))
                 # Without this, a host with swap would let the instance swap past its limit.
@@ -114,8 +124,6 @@ class CgroupBase:
             elif controller == "cpu":
                 _write(os.path.join(leaf, "cpu.cfs_period_us"), str(CPU_PERIOD_US))
                 _write(os.path.join(leaf, "cpu.cfs_quota_us"), quota)
-            # "0" means the writer itself, which is all a process in a new pid namespace can say.
-            _write(os.path.join(leaf, "cgroup.procs"), "0")
 
     def release(self, instance_id: str) -> bool:
         """Remove the leaf of a reaped child; True when the kernel OOM-killed something in it."""
@@ -164,10 +172,8 @@ def _create_v2(own: str, name: str) -> CgroupBase | None:
 
 
 def _try_write(path: str, value: str) -> None:
-    try:
+    with contextlib.suppress(OSError):
         _write(path, value)
-    except OSError:
-        pass
 
 
 def _counter(path: str, key: str) -> int:
@@ -183,7 +189,5 @@ def _counter(path: str, key: str) -> int:
 
 
 def _rmdir(path: str) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.rmdir(path)
-    except OSError:
-        pass

@@ -76,41 +76,41 @@ class Context:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
     # FunctionGraph's getters.
-    def getRequestID(self) -> str:  # noqa: N802 - FunctionGraph's names
+    def getRequestID(self) -> str:
         return self.aws_request_id
 
-    def getRemainingTimeInMilliSeconds(self) -> int:  # noqa: N802
+    def getRemainingTimeInMilliSeconds(self) -> int:
         return self.get_remaining_time_in_millis()
 
-    def getAccessKey(self) -> str:  # noqa: N802
+    def getAccessKey(self) -> str:
         return self._access_key
 
-    def getSecretKey(self) -> str:  # noqa: N802
+    def getSecretKey(self) -> str:
         return self._secret_key
 
-    def getSecurityToken(self) -> str:  # noqa: N802
+    def getSecurityToken(self) -> str:
         return self._security_token
 
-    def getUserData(self, key: str, default: str | None = None) -> str | None:  # noqa: N802
+    def getUserData(self, key: str, default: str | None = None) -> str | None:
         return self._info.user_data.get(key, default)
 
-    def getFunctionName(self) -> str:  # noqa: N802
+    def getFunctionName(self) -> str:
         return self._info.name
 
-    def getVersion(self) -> str:  # noqa: N802
+    def getVersion(self) -> str:
         return self._info.version
 
-    def getMemorySize(self) -> int:  # noqa: N802
+    def getMemorySize(self) -> int:
         return self._info.memory_mb
 
-    def getCPUNumber(self) -> int:  # noqa: N802
+    def getCPUNumber(self) -> int:
         return self._info.cpu_millicores
 
-    def getProjectID(self) -> str:  # noqa: N802
+    def getProjectID(self) -> str:
         return self._info.project_id
 
-    def getPackage(self) -> str:  # noqa: N802
+    def getPackage(self) -> str:
         return self._info.package
 
-    def getLogger(self) -> RequestLogger:  # noqa: N802
+    def getLogger(self) -> RequestLogger:
         return RequestLogger(self.aws_request_id)

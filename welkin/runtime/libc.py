@@ -51,7 +51,9 @@ class Libc:
     def setns(self, fd: int, nstype: int) -> None:
         self._check(self._lib.syscall(self._setns_nr, ctypes.c_int(fd), ctypes.c_int(nstype)), "setns")
 
-    def mount(self, source: str | None, target: str, fstype: str | None, flags: int, data: str | None) -> None:
+    def mount(
+        self, source: str | None, target: str, fstype: str | None, flags: int, data: str | None
+    ) -> None:
         def enc(value: str | None) -> bytes | None:
             return None if value is None else os.fsencode(value)
 

@@ -118,7 +118,9 @@ def _probe_in_child(lib: sys_.Libc, root_dir: str) -> dict[str, bool]:
     return {name: bool(bits & (1 << index)) for index, (name, _) in enumerate(_CHILD_CHECKS)}
 
 
-def probe(lib: sys_.Libc, own_pid_ns: int, root_dir: str, user_namespace: bool, cgroup: CgroupBase | None) -> Capabilities:
+def probe(
+    lib: sys_.Libc, own_pid_ns: int, root_dir: str, user_namespace: bool, cgroup: CgroupBase | None
+) -> Capabilities:
     return Capabilities(
         user_namespace=user_namespace,
         pid_namespace=_probe_pid_namespace(lib, own_pid_ns),
