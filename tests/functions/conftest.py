@@ -79,7 +79,7 @@ def deploy(root: Path, source: str, handler: str = "index.handler", **spec: Any)
     code.mkdir(parents=True)
     (code / "index.py").write_text(textwrap.dedent(source))
     for path in (root, root / "code", code):
-        os.chmod(path, 0o755)
+        os.chmod(path, 0o755)  # noqa: S103 - instances run as another uid
     os.chmod(code / "index.py", 0o644)
     fields: dict[str, Any] = {"timeout_s": 10.0, **spec}
     return InstanceSpec(
@@ -92,7 +92,9 @@ def deploy(root: Path, source: str, handler: str = "index.handler", **spec: Any)
     )
 
 
-async def call(pool: FunctionPool, spec: InstanceSpec, event: Any = None, **credentials: str) -> InvocationResult:
+async def call(
+    pool: FunctionPool, spec: InstanceSpec, event: Any = None, **credentials: str
+) -> InvocationResult:
     invocation = Invocation(uuid.uuid4().hex, json.dumps(event or {}).encode(), **credentials)
     return await pool.invoke(spec, invocation)
 

@@ -67,6 +67,7 @@ class _Fleet:
     spec: InstanceSpec
     instances: list[Instance] = field(default_factory=list)
     starting: int = 0
+    waiting_on_start: int = 0  # requests that will take a free slot of an instance starting now
     idle_since: dict[str, datetime] = field(default_factory=dict)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -186,6 +187,14 @@ class FunctionPool:
                 if instance.usable and instance.in_flight < spec.concurrency:
                     instance.in_flight += 1
                     return instance
+            if fleet.starting * (spec.concurrency - 1) > fleet.waiting_on_start:
+                # An instance that is starting will have room for this request too.
+                fleet.waiting_on_start += 1
+                try:
+                    await fleet.changed.wait()
+                finally:
+                    fleet.waiting_on_start -= 1
+                continue
             if len(fleet.instances) + fleet.starting < spec.max_instances and self._free_uids:
                 fleet.starting += 1
                 self._total += 1
@@ -227,6 +236,8 @@ class FunctionPool:
             return None, (time.monotonic() - started) * 1000, InstanceFailure(error)
         finally:
             fleet.starting -= 1
+            # Waiters run after this returns, so they see the instance appended below.
+            fleet.notify()
         fleet.instances.append(instance)
         instance.in_flight = 1
         return instance, init_ms, None
