@@ -63,8 +63,10 @@ class CgroupBase:
         return tuple(sorted(self.bases))
 
     @staticmethod
-    def create(name: str) -> CgroupBase | None:
-        """The base group ``name`` for this zygote, or None where no memory controller is writable."""
+    def create(prefix: str) -> CgroupBase | None:
+        """This zygote's base group ``{prefix}{pid}``, or None where no memory controller is
+        writable. Groups left by zygotes that were killed (no clean-up) are removed first."""
+        name = f"{prefix}{os.getpid()}"
         mounts = _mounts()
         own = _own_paths()
         for mount, fstype, _ in mounts:
@@ -76,7 +78,9 @@ class CgroupBase:
         for mount, fstype, options in mounts:
             for controller in _V1_CONTROLLERS:
                 if fstype == "cgroup" and controller in options and controller in own:
-                    path = os.path.join(mount, own[controller].lstrip("/"), name)
+                    parent = os.path.join(mount, own[controller].lstrip("/"))
+                    _remove_stale(parent, prefix)
+                    path = os.path.join(parent, name)
                     try:
                         os.makedirs(path, exist_ok=True)
                     except OSError:
@@ -149,7 +153,19 @@ class CgroupBase:
             _rmdir(base)
 
 
+def _remove_stale(parent: str, prefix: str) -> None:
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return
+    for name in names:
+        pid = name[len(prefix) :]
+        if name.startswith(prefix) and pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+            CgroupBase(1, {"": os.path.join(parent, name)}).remove()
+
+
 def _create_v2(own: str, name: str) -> CgroupBase | None:
+    _remove_stale(own, name[: name.rindex("-") + 1])
     try:
         with open(os.path.join(own, "cgroup.controllers")) as available:
             if "memory" not in available.read().split():

@@ -271,7 +271,7 @@ def main(argv: list[str]) -> None:
     for name in WARM_MODULES:
         __import__(name)
     own_pid_ns = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
-    cgroup = CgroupBase.create(f"welkin-zygote-{os.getpid()}")
+    cgroup = CgroupBase.create("welkin-zygote-")
     caps = probe(lib, own_pid_ns, root_dir, user_namespace, cgroup)
     plan = SandboxPlan.build(caps, lib, root_dir, cgroup, tmp_mb)
     control = socket.socket(fileno=control_fd)
