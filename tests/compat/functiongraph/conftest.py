@@ -28,6 +28,8 @@ from huaweicloudsdkfunctiongraph.v2 import (
 
 from tests.conftest import ROOT_PASSWORD, Welkin, start_welkin, stop_welkin
 
+MAX_CODE_BYTES = 4 << 20
+MAX_UNPACKED_BYTES = 16 << 20
 HELLO = "def handler(event, context):\n    return {'hello': event}\n"
 
 
@@ -69,6 +71,7 @@ class Tenant:
     project_id: str
     access_key: str
     secret_key: str
+    admin_name: str
     admin_password: str
     fgs: FunctionGraphClient
 
@@ -93,9 +96,9 @@ class Fgs:
         a = resp.json()["account"]
         project = a["projects"][0]["id"]
         client = fgs_client(self.url, a["access_key"], a["secret_key"], project)
-        return Tenant(
-            name, a["id"], project, a["access_key"], a["secret_key"], a["admin"]["password"], client
-        )
+        admin = a["admin"]
+        keys = (a["access_key"], a["secret_key"])
+        return Tenant(name, a["id"], project, *keys, admin["name"], admin["password"], client)
 
     def raw(self, tenant: Tenant, method: str, path: str, content: bytes = b"") -> httpx.Response:
         """A request the SDK would never send (bad JSON, unknown fields), by a token of ``tenant``."""
@@ -111,7 +114,11 @@ class Fgs:
                 "identity": {
                     "methods": ["password"],
                     "password": {
-                        "user": {"name": "admin", "password": tenant.admin_password, "domain": {"name": name}}
+                        "user": {
+                            "name": tenant.admin_name,
+                            "password": tenant.admin_password,
+                            "domain": {"name": name},
+                        }
                     },
                 },
                 "scope": {"project": {"id": tenant.project_id}},
@@ -149,7 +156,13 @@ def env(text: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def fgs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fgs]:
-    server = start_welkin(tmp_path_factory.mktemp("fgs") / "data")
+    data = tmp_path_factory.mktemp("fgs") / "data"
+    data.mkdir()
+    # Small limits, so that oversize packages and zip bombs are cheap to make.
+    (data / "welkin.toml").write_text(
+        f"functions_max_code_bytes = {MAX_CODE_BYTES}\nfunctions_max_unpacked_bytes = {MAX_UNPACKED_BYTES}\n"
+    )
+    server = start_welkin(data)
     try:
         body = {
             "auth": {
