@@ -59,12 +59,13 @@ class CodeStore:
         sha256 = hashlib.sha256(package).hexdigest()
         sha512 = hashlib.sha512(package).hexdigest()
         code_dir = self.code_dir(sha256)
-        unpacked = declared
         if not code_dir.exists():
-            unpacked = self._unpack(package, code_dir)
+            self._unpack(package, code_dir)
         if not self.package_path(sha256).exists():
             self._write(package, self.package_path(sha256))
-        return CodeRevision(sha256, sha512, len(package), unpacked)
+        # zipfile stops every entry at its declared size (a bad CRC otherwise), so the
+        # declared total is what is on disk.
+        return CodeRevision(sha256, sha512, len(package), declared)
 
     def _write(self, data: bytes, target: Path) -> None:
         tmp = self._tmp / f"{target.name}.{secrets.token_hex(8)}"
@@ -79,11 +80,11 @@ class CodeStore:
         os.rename(tmp, target)
         _fsync_dir(target.parent)
 
-    def _unpack(self, package: bytes, code_dir: Path) -> int:
+    def _unpack(self, package: bytes, code_dir: Path) -> None:
         work = self._tmp / f"{code_dir.name}.{secrets.token_hex(8)}"
         work.mkdir()
         try:
-            written = unpack(package, work, self.limits)
+            unpack(package, work, self.limits)
             seal_read_only(work)
             try:
                 os.rename(work, code_dir)
@@ -91,10 +92,9 @@ class CodeStore:
                 if not code_dir.exists():
                     raise
                 # Another request unpacked the same package first: keep theirs.
-                return written
+                return
             os.chmod(code_dir, 0o555)  # noqa: S103 - read-only code, readable by sandboxes
             _fsync_dir(code_dir.parent)
-            return written
         finally:
             if work.exists():
                 unseal(work)

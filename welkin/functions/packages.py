@@ -14,6 +14,7 @@ import os
 import posixpath
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,6 +103,9 @@ def unpack(data: bytes, target: Path, limits: PackageLimits) -> int:
         return _unpack(data, target, limits)
     except OSError as exc:
         raise InvalidCode(f"The code package cannot be unpacked: {exc.strerror} ({exc.filename}).") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        # Damage the headers did not show: a bad CRC, truncated or corrupt compressed data.
+        raise InvalidCode(f"The code package is damaged: {exc}.") from None
 
 
 def _unpack(data: bytes, target: Path, limits: PackageLimits) -> int:

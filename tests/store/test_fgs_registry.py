@@ -1,0 +1,173 @@
+"""The function registry over a real database (SQLite and PostgreSQL): what an instance is
+given, how an alias chooses between versions, and that secrets are stored sealed."""
+
+from __future__ import annotations
+
+import base64
+import io
+import random
+import stat
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import select
+
+from welkin.config import Settings
+from welkin.core.clock import ManualClock
+from welkin.core.db import Database
+from welkin.functions import tables
+from welkin.functions.code import CodeStore
+from welkin.functions.errors import AliasNotFound, FunctionNotFound, VersionNotFound
+from welkin.functions.models import CodeType
+from welkin.functions.packages import PackageLimits
+from welkin.functions.runtimes import Runtimes, discover
+from welkin.functions.service import ConfigChanges, FunctionRegistry, Scope
+from welkin.functions.sources import CodeInput, CodeSources
+from welkin.functions.urns import FunctionRef
+from welkin.functions.versions import AliasChanges, VersionService
+from welkin.iam.keyring import Keyring
+from welkin.iam.models import AuthMethod, Principal
+from welkin.iam.service import Iam
+
+RUNTIME = f"Python{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+def package(source: str) -> str:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("index.py", source)
+    return base64.b64encode(out.getvalue()).decode()
+
+
+@dataclass
+class World:
+    registry: FunctionRegistry
+    versions: VersionService
+    scope: Scope
+    db: Database
+
+
+@pytest.fixture
+async def world(db: Database, clock: ManualClock, tmp_path: Path) -> World:
+    settings = Settings(data_dir=tmp_path)
+    keyring = Keyring(Fernet.generate_key())
+    iam = Iam.build(db, clock, keyring, settings)
+    created = await iam.identity.create_account("acme", "Strong-pass-1234")
+    project = created.projects[0]
+    principal = Principal(
+        created.account.id,
+        created.account.name,
+        created.admin.id,
+        created.admin.name,
+        AuthMethod.PASSWORD,
+        project.id,
+        created.account.is_operator,
+    )
+    registry = FunctionRegistry(
+        db,
+        clock,
+        settings.region,
+        iam.permissions,
+        keyring,
+        CodeStore(tmp_path / "functions", PackageLimits(1 << 20)),
+        CodeSources(None, 1 << 20),
+        Runtimes(discover()),
+        rng=random.Random(42),  # noqa: S311 - a seeded traffic split, repeatable in tests
+    )
+    return World(registry, VersionService(registry), Scope(principal, project), db)
+
+
+async def make(world: World, name: str = "hello", **changes: object) -> FunctionRef:
+    config = ConfigChanges(
+        runtime=RUNTIME,
+        handler="index.handler",
+        memory_size=256,
+        timeout=10,
+        **changes,  # type: ignore[arg-type]
+    )
+    code = CodeInput(CodeType.ZIP, package("def handler(e, c):\n    return 1\n"), None, None)
+    await world.registry.create(world.scope, "default", name, config, code)
+    return FunctionRef("default", name, None)
+
+
+async def test_a_spec_has_everything_an_instance_needs(world: World) -> None:
+    ref = await make(
+        world,
+        user_data='{"MODE": "test", "SHARED": "plain"}',
+        encrypted_user_data='{"TOKEN": "s3cret", "SHARED": "sealed"}',
+        initializer_handler="index.init",
+        initializer_timeout=5,
+        max_instance_num=3,
+        app_xrole="runner",
+    )
+    spec = await world.registry.resolve(world.scope.project.id, ref)
+    assert spec.function_urn.endswith(":function:default:hello:latest")
+    assert (spec.version, spec.alias) == ("latest", None)
+    assert spec.interpreter == Path(sys.executable)
+    assert (spec.handler, spec.initializer_handler, spec.initializer_timeout) == (
+        "index.handler",
+        "index.init",
+        5,
+    )
+    assert (spec.memory_size, spec.timeout, spec.max_instance_num, spec.agency) == (256, 10, 3, "runner")
+    assert dict(spec.environment) == {"MODE": "test", "SHARED": "sealed", "TOKEN": "s3cret"}
+    assert (spec.code_dir / "index.py").read_text().startswith("def handler")
+    assert stat.S_IMODE(spec.code_dir.stat().st_mode) == 0o555
+    with pytest.raises(TypeError):
+        spec.environment["X"] = "y"  # type: ignore[index]
+    stored = await world.db.run_read(
+        lambda conn: conn.execute(select(tables.functions.c.config)).scalar_one()
+    )
+    assert "s3cret" not in stored
+    assert "sealed" not in stored
+
+
+async def test_versions_snapshot_and_aliases_choose_by_weight(world: World) -> None:
+    ref = await make(world)
+    project = world.scope.project.id
+    await world.versions.publish(world.scope, ref, None, "one", None)
+    await world.registry.update_config(world.scope, ref, ConfigChanges(memory_size=1024))
+    await world.versions.publish(world.scope, ref, None, "two", None)
+    one = await world.registry.resolve(project, FunctionRef("default", "hello", "1"))
+    two = await world.registry.resolve(project, FunctionRef("default", "hello", "2"))
+    assert (one.version, one.memory_size, two.memory_size) == ("1", 256, 1024)
+    await world.versions.create_alias(world.scope, ref, "canary", "1", "", {"2": 25})
+    alias = FunctionRef("default", "hello", "!canary")
+    chosen = [(await world.registry.resolve(project, alias)).version for _ in range(400)]
+    assert 0.15 < chosen.count("2") / len(chosen) < 0.35
+    assert {s for s in chosen} == {"1", "2"}
+    resolved = await world.registry.resolve(project, alias)
+    assert resolved.alias == "canary"
+    # A bare qualifier names an alias when no version has that name.
+    assert (
+        await world.registry.resolve(project, FunctionRef("default", "hello", "canary"))
+    ).alias == "canary"
+    await world.versions.update_alias(world.scope, ref, "canary", AliasChanges(None, None, {"2": 100}))
+    assert {(await world.registry.resolve(project, alias)).version for _ in range(20)} == {"2"}
+    await world.versions.update_alias(world.scope, ref, "canary", AliasChanges(None, None, {}))
+    assert {(await world.registry.resolve(project, alias)).version for _ in range(20)} == {"1"}
+
+
+async def test_resolving_what_does_not_exist(world: World) -> None:
+    ref = await make(world)
+    project = world.scope.project.id
+    with pytest.raises(FunctionNotFound):
+        await world.registry.resolve(project, FunctionRef("default", "nobody", None))
+    with pytest.raises(FunctionNotFound):
+        await world.registry.resolve("f" * 32, ref)
+    with pytest.raises(AliasNotFound):
+        await world.registry.resolve(project, FunctionRef("default", "hello", "!nope"))
+    with pytest.raises(VersionNotFound):
+        await world.registry.resolve(project, FunctionRef("default", "hello", "7"))
+
+
+async def test_masked_secrets_keep_their_values(world: World) -> None:
+    ref = await make(world, encrypted_user_data='{"A": "one", "B": "two"}')
+    changes = ConfigChanges(encrypted_user_data='{"A": "******", "C": "three"}')
+    await world.registry.update_config(world.scope, ref, changes)
+    spec = await world.registry.resolve(world.scope.project.id, ref)
+    assert dict(spec.environment) == {"A": "one", "C": "three"}
