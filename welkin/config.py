@@ -36,6 +36,8 @@ class Settings:
     # FunctionGraph code packages: the largest zip accepted, and what it may unpack to.
     functions_max_code_bytes: int = 50 << 20
     functions_max_unpacked_bytes: int = 512 << 20
+    # A directory of wheels to install functions' requirements.txt from, offline; empty: pip's index.
+    functions_wheel_dir: str = ""
 
     @property
     def zones(self) -> tuple[str, ...]:

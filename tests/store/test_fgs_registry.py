@@ -4,6 +4,7 @@ given, how an alias chooses between versions, and that secrets are stored sealed
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import random
 import stat
@@ -21,7 +22,8 @@ from welkin.core.clock import ManualClock
 from welkin.core.db import Database
 from welkin.functions import tables
 from welkin.functions.code import CodeStore
-from welkin.functions.errors import AliasNotFound, FunctionNotFound, VersionNotFound
+from welkin.functions.deps import DependencyInstaller
+from welkin.functions.errors import AliasNotFound, FunctionNotFound, InvalidCode, VersionNotFound
 from welkin.functions.models import CodeType
 from welkin.functions.packages import PackageLimits
 from welkin.functions.runtimes import Runtimes, discover
@@ -76,6 +78,7 @@ async def world(db: Database, clock: ManualClock, tmp_path: Path) -> World:
         CodeStore(tmp_path / "functions", PackageLimits(1 << 20)),
         CodeSources(None, 1 << 20),
         Runtimes(discover()),
+        DependencyInstaller(tmp_path / "functions", tmp_path / "wheels"),
         rng=random.Random(42),  # noqa: S311 - a seeded traffic split, repeatable in tests
     )
     return World(registry, VersionService(registry), Scope(principal, project), db)
@@ -171,3 +174,75 @@ async def test_masked_secrets_keep_their_values(world: World) -> None:
     await world.registry.update_config(world.scope, ref, changes)
     spec = await world.registry.resolve(world.scope.project.id, ref)
     assert dict(spec.environment) == {"A": "one", "C": "three"}
+
+
+def build_wheel(directory: Path, name: str = "tinydep", version: str = "1.0") -> None:
+    """A minimal pure-Python wheel, made by hand so the test needs no build tools."""
+    metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+    files = {
+        f"{name}/__init__.py": b"VALUE = 42\n",
+        f"{name}-{version}.dist-info/METADATA": metadata.encode(),
+        f"{name}-{version}.dist-info/WHEEL": (
+            b"Wheel-Version: 1.0\nGenerator: welkin-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        ),
+    }
+    record = []
+    for path, data in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record.append(f"{path},sha256={digest},{len(data)}")
+    record.append(f"{name}-{version}.dist-info/RECORD,,")
+    directory.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(directory / f"{name}-{version}-py3-none-any.whl", "w") as wheel:
+        for path, data in files.items():
+            wheel.writestr(path, data)
+        wheel.writestr(f"{name}-{version}.dist-info/RECORD", "\n".join(record) + "\n")
+
+
+def package_with(requirements: str) -> str:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("index.py", "import tinydep\n\ndef handler(e, c):\n    return tinydep.VALUE\n")
+        archive.writestr("requirements.txt", requirements)
+    return base64.b64encode(out.getvalue()).decode()
+
+
+async def test_requirements_are_installed_once_offline_into_a_read_only_layer(
+    world: World, tmp_path: Path
+) -> None:
+    build_wheel(tmp_path / "wheels")
+    config = ConfigChanges(runtime=RUNTIME, handler="index.handler", memory_size=128, timeout=3)
+    code = CodeInput(CodeType.ZIP, package_with("tinydep==1.0  # pinned\n"), None, None)
+    await world.registry.create(world.scope, "default", "with-deps", config, code)
+    spec = await world.registry.resolve(world.scope.project.id, FunctionRef("default", "with-deps", None))
+    layer = spec.dependencies_dir
+    assert layer is not None
+    assert (layer / "tinydep" / "__init__.py").read_text() == "VALUE = 42\n"
+    assert stat.S_IMODE(layer.stat().st_mode) == 0o555
+    assert stat.S_IMODE((layer / "tinydep" / "__init__.py").stat().st_mode) == 0o444
+    # The same code elsewhere shares the layer.
+    await world.registry.create(world.scope, "default", "same-code", config, code)
+    again = await world.registry.resolve(world.scope.project.id, FunctionRef("default", "same-code", None))
+    assert again.dependencies_dir == layer
+    plain = await make(world, "no-deps")
+    assert (await world.registry.resolve(world.scope.project.id, plain)).dependencies_dir is None
+
+
+@pytest.mark.parametrize(
+    ("requirements", "complaint"),
+    [
+        ("nothing-like-this==9.9\n", "could not be installed"),
+        ("-r /etc/passwd\n", "line 1"),
+        ("tinydep @ https://example.com/tinydep.whl\n", "line 1"),
+        ("ok\n../local/dir\n", "line 2"),
+    ],
+)
+async def test_bad_requirements_refuse_the_code(
+    world: World, tmp_path: Path, requirements: str, complaint: str
+) -> None:
+    build_wheel(tmp_path / "wheels")
+    config = ConfigChanges(runtime=RUNTIME, handler="index.handler", memory_size=128, timeout=3)
+    code = CodeInput(CodeType.ZIP, package_with(requirements), None, None)
+    with pytest.raises(InvalidCode, match=complaint):
+        await world.registry.create(world.scope, "default", "bad-deps", config, code)
+    with pytest.raises(FunctionNotFound):
+        await world.registry.resolve(world.scope.project.id, FunctionRef("default", "bad-deps", None))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from welkin.config import Settings
 from welkin.core.clock import Clock
 from welkin.core.db import Database
 from welkin.functions import runtimes
 from welkin.functions.code import CodeStore
+from welkin.functions.deps import DependencyInstaller
 from welkin.functions.obs_code import ObsCodeReader
 from welkin.functions.packages import PackageLimits
 from welkin.functions.runtimes import Runtimes
@@ -26,8 +29,11 @@ def build_registry(
     authorizer = Authorizer(iam, obs.buckets, obs.objects, clock)
     reader = ObsCodeReader(obs.buckets, obs.objects, authorizer, settings.s3_domains)
     sources = CodeSources(reader, settings.functions_max_code_bytes)
+    wheels = Path(settings.functions_wheel_dir) if settings.functions_wheel_dir else None
+    deps = DependencyInstaller(settings.data_dir / "functions", wheels)
+    available = Runtimes(runtimes.discover())
     return FunctionRegistry(
-        db, clock, settings.region, iam.permissions, keyring, code, sources, Runtimes(runtimes.discover())
+        db, clock, settings.region, iam.permissions, keyring, code, sources, available, deps
     )
 
 

@@ -97,6 +97,8 @@ class FunctionVersionSpec:
     sandbox mounts it as the function's code); ``environment`` is ``user_data`` with
     ``encrypted_user_data`` decrypted over it. ``version`` is the version actually
     chosen (``latest`` or a published one), ``alias`` the alias that chose it, if any.
+    ``dependencies_dir`` is the read-only layer its ``requirements.txt`` was installed
+    into (to follow ``code_dir`` on ``sys.path``), None when it has none.
     """
 
     function_urn: str
@@ -110,6 +112,7 @@ class FunctionVersionSpec:
     interpreter: Path
     code_dir: Path
     code_sha256: str
+    dependencies_dir: Path | None
     handler: str
     initializer_handler: str | None
     initializer_timeout: int

@@ -15,6 +15,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from types import MappingProxyType
 from typing import TypeVar
 
@@ -27,6 +28,7 @@ from welkin.core.db import Database
 from welkin.core.ids import new_id
 from welkin.functions import rules, store
 from welkin.functions.code import CodeStore
+from welkin.functions.deps import DependencyInstaller
 from welkin.functions.errors import AliasNotFound, FunctionExists, FunctionNotFound, InUse, VersionNotFound
 from welkin.functions.models import (
     LATEST,
@@ -102,6 +104,7 @@ class FunctionRegistry:
         code: CodeStore,
         sources: CodeSources,
         runtimes: Runtimes,
+        deps: DependencyInstaller,
         rng: random.Random | None = None,
     ) -> None:
         self.db = db
@@ -110,6 +113,7 @@ class FunctionRegistry:
         self.code = code
         self.sources = sources
         self.runtimes = runtimes
+        self.deps = deps
         self._permissions = permissions
         self._keyring = keyring
         self._rng = rng or random.SystemRandom()
@@ -166,6 +170,7 @@ class FunctionRegistry:
         config = self._configure(None, changes)
         received = await self.sources.receive(scope.principal, code, config.handler, CodeType.INLINE)
         revision = await self.code.add(received.package)
+        await self.deps.ensure(self.code.code_dir(revision.sha256), revision.sha256, config.runtime)
         now = self.clock.now()
         config = replace(
             config,
@@ -218,6 +223,7 @@ class FunctionRegistry:
             scope.principal, code, current.config.handler, current.config.code_type
         )
         revision = await self.code.add(received.package)
+        await self.deps.ensure(self.code.code_dir(revision.sha256), revision.sha256, current.config.runtime)
 
         def change(config: FunctionConfig) -> FunctionConfig:
             return replace(
@@ -234,6 +240,12 @@ class FunctionRegistry:
     async def update_config(self, scope: Scope, ref: FunctionRef, changes: ConfigChanges) -> Function:
         await self.authorize(scope, actions.FGS_UPDATE_CONFIG, ref.package, ref.name)
         _head_only(ref)
+        if changes.runtime is not None:
+            # A new runtime needs its own dependency layer; install it before switching.
+            self.runtimes.check(changes.runtime)
+            current = await self.db.run_read(lambda conn: self.function_in(conn, scope.project.id, ref))
+            sha256 = current.config.code.sha256
+            await self.deps.ensure(self.code.code_dir(sha256), sha256, changes.runtime)
         return await self._update(scope, ref, lambda config: self._configure(config, changes))
 
     async def _update(self, scope: Scope, ref: FunctionRef, change: _Change) -> Function:
@@ -246,10 +258,16 @@ class FunctionRegistry:
         return await self.db.run_write(update)
 
     async def delete(self, scope: Scope, ref: FunctionRef) -> None:
-        """The whole function (with its versions and aliases), or one version when ``ref`` names it."""
+        """The whole function (unqualified ``ref``, with its versions and aliases), or one version."""
         await self.authorize(scope, actions.FGS_DELETE_FUNCTION, ref.package, ref.name)
         if ref.is_alias:
             raise errors.InvalidArgument("Delete an alias with DeleteVersionAlias, not DeleteFunction.")
+        if ref.qualifier == LATEST:
+            # As FunctionGraph: latest is never deleted alone, and the whole function is
+            # named without a qualifier, so a stray ":latest" cannot delete everything.
+            raise errors.InvalidArgument(
+                "latest cannot be deleted; to delete the whole function, give its URN without :latest."
+            )
 
         def delete(conn: Conn) -> None:
             fn = self.function_in(conn, scope.project.id, ref)
@@ -337,9 +355,11 @@ class FunctionRegistry:
             return target
 
         target = await self.db.run_read(find)
-        return self.spec_of(target)
+        sha256, runtime = target.config.code.sha256, target.config.runtime
+        layer = await self.deps.ensure(self.code.code_dir(sha256), sha256, runtime)
+        return self.spec_of(target, layer)
 
-    def spec_of(self, target: Target) -> FunctionVersionSpec:
+    def spec_of(self, target: Target, dependencies: Path | None) -> FunctionVersionSpec:
         fn, config = target.function, target.config
         environment = {**rules.environment(config.user_data, "user_data"), **self.secrets(config)}
         return FunctionVersionSpec(
@@ -354,6 +374,7 @@ class FunctionRegistry:
             interpreter=self.runtimes.interpreter(config.runtime),
             code_dir=self.code.code_dir(config.code.sha256),
             code_sha256=config.code.sha256,
+            dependencies_dir=dependencies,
             handler=config.handler,
             initializer_handler=config.initializer_handler or None,
             initializer_timeout=config.initializer_timeout,

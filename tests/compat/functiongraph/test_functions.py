@@ -156,7 +156,10 @@ def test_encrypted_user_data_is_never_shown(tenant: Tenant) -> None:
 
 def test_delete(tenant: Tenant) -> None:
     created = create(tenant.fgs)
-    tenant.fgs.delete_function(DeleteFunctionRequest(function_urn=created.func_urn))
+    latest = failure(lambda: tenant.fgs.delete_function(DeleteFunctionRequest(function_urn=created.func_urn)))
+    assert (latest.status_code, latest.error_code) == (400, "FSS.0400")
+    base = created.func_urn.removesuffix(":latest")
+    tenant.fgs.delete_function(DeleteFunctionRequest(function_urn=base))
     gone = failure(
         lambda: tenant.fgs.show_function_config(ShowFunctionConfigRequest(function_urn=created.func_urn))
     )
