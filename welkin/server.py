@@ -89,6 +89,7 @@ class Region:
         await self.events.start()
         await self.obs.start()
         await asyncio.to_thread(self.functions.code.clear_tmp)
+        await self.functions.collect_unused_code()
 
     async def stop(self) -> None:
         await self.obs.stop()

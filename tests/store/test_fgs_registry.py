@@ -4,7 +4,6 @@ given, how an alias chooses between versions, and that secrets are stored sealed
 from __future__ import annotations
 
 import base64
-import hashlib
 import io
 import random
 import stat
@@ -17,6 +16,7 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
+from tests.wheels import build_wheel
 from welkin.config import Settings
 from welkin.core.clock import ManualClock
 from welkin.core.db import Database
@@ -176,28 +176,6 @@ async def test_masked_secrets_keep_their_values(world: World) -> None:
     assert dict(spec.environment) == {"A": "one", "C": "three"}
 
 
-def build_wheel(directory: Path, name: str = "tinydep", version: str = "1.0") -> None:
-    """A minimal pure-Python wheel, made by hand so the test needs no build tools."""
-    metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
-    files = {
-        f"{name}/__init__.py": b"VALUE = 42\n",
-        f"{name}-{version}.dist-info/METADATA": metadata.encode(),
-        f"{name}-{version}.dist-info/WHEEL": (
-            b"Wheel-Version: 1.0\nGenerator: welkin-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
-        ),
-    }
-    record = []
-    for path, data in files.items():
-        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-        record.append(f"{path},sha256={digest},{len(data)}")
-    record.append(f"{name}-{version}.dist-info/RECORD,,")
-    directory.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(directory / f"{name}-{version}-py3-none-any.whl", "w") as wheel:
-        for path, data in files.items():
-            wheel.writestr(path, data)
-        wheel.writestr(f"{name}-{version}.dist-info/RECORD", "\n".join(record) + "\n")
-
-
 def package_with(requirements: str) -> str:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
@@ -246,3 +224,24 @@ async def test_bad_requirements_refuse_the_code(
         await world.registry.create(world.scope, "default", "bad-deps", config, code)
     with pytest.raises(FunctionNotFound):
         await world.registry.resolve(world.scope.project.id, FunctionRef("default", "bad-deps", None))
+
+
+async def test_unused_code_is_collected_and_used_code_kept(world: World) -> None:
+    registry = world.registry
+    kept = await make(world, "kept")
+    await world.versions.publish(world.scope, kept, None, "", None)
+    old = (await registry.resolve(world.scope.project.id, kept)).code_sha256
+    newer = CodeInput(CodeType.ZIP, package("def handler(e, c):\n    return 'new'\n"), None, None)
+    await registry.update_code(world.scope, kept, newer)
+    new = (await registry.resolve(world.scope.project.id, kept)).code_sha256
+    doomed = CodeInput(CodeType.ZIP, package("def handler(e, c):\n    return 'doomed'\n"), None, None)
+    config = ConfigChanges(runtime=RUNTIME, handler="index.handler", memory_size=128, timeout=3)
+    await registry.create(world.scope, "default", "doomed", config, doomed)
+    gone = (
+        await registry.resolve(world.scope.project.id, FunctionRef("default", "doomed", None))
+    ).code_sha256
+    await registry.delete(world.scope, FunctionRef("default", "doomed", None))
+    assert await registry.collect_unused_code() == 1
+    assert registry.code.stored() == {old, new}
+    assert not registry.code.code_dir(gone).exists()
+    assert (registry.code.code_dir(old) / "index.py").exists()

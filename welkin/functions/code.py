@@ -41,6 +41,19 @@ class CodeStore:
             else:
                 leftover.unlink(missing_ok=True)
 
+    def stored(self) -> set[str]:
+        return {p.name.removesuffix(".zip") for p in self._packages.iterdir()} | {
+            p.name for p in self._code.iterdir()
+        }
+
+    def remove(self, sha256: str) -> None:
+        """Drop a revision no function uses any more (start-up only: nothing is uploading)."""
+        self.package_path(sha256).unlink(missing_ok=True)
+        code_dir = self.code_dir(sha256)
+        if code_dir.exists():
+            unseal(code_dir)
+            shutil.rmtree(code_dir, ignore_errors=True)
+
     def package_path(self, sha256: str) -> Path:
         return self._packages / f"{sha256}.zip"
 

@@ -60,6 +60,16 @@ class DependencyInstaller:
         self._locks: dict[str, asyncio.Lock] = {}
         self._layers.mkdir(parents=True, exist_ok=True)
 
+    def remove_unused(self, in_use: set[str]) -> int:
+        """Drop the layers of code revisions no longer in ``in_use``; returns how many."""
+        removed = 0
+        for layer in self._layers.iterdir():
+            if layer.name.split("-py", 1)[0] not in in_use:
+                unseal(layer)
+                shutil.rmtree(layer, ignore_errors=True)
+                removed += 1
+        return removed
+
     def layer(self, code_dir: Path, sha256: str, runtime: str) -> Path | None:
         """Where the layer of this code for ``runtime`` lives; None when it has no requirements."""
         if not (code_dir / REQUIREMENTS).is_file():

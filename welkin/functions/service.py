@@ -10,6 +10,7 @@ choosing between an alias's two versions by weight.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 from collections.abc import Callable
@@ -292,6 +293,23 @@ class FunctionRegistry:
             return Usage(store.count_functions(conn, project_id), store.code_bytes(conn, project_id))
 
         return await self.db.run_read(count)
+
+    async def collect_unused_code(self) -> int:
+        """At start-up, before any request: drop code (and layers) no function or version uses.
+
+        A crash between storing a package and committing its function, or deleting a
+        function, leaves its code behind; this is where it goes. Returns revisions dropped.
+        """
+        in_use = await self.db.run_read(store.code_in_use)
+
+        def sweep() -> int:
+            unused = self.code.stored() - in_use
+            for sha256 in unused:
+                self.code.remove(sha256)
+            self.deps.remove_unused(in_use)
+            return len(unused)
+
+        return await asyncio.to_thread(sweep)
 
     # --- configuration -----------------------------------------------------------------------
     def _configure(self, current: FunctionConfig | None, changes: ConfigChanges) -> FunctionConfig:

@@ -188,6 +188,13 @@ def count_versions(conn: Conn, function_id: str) -> int:
     return int(conn.execute(query).scalar_one())
 
 
+def code_in_use(conn: Conn) -> set[str]:
+    """Every code revision a function's head or a published version refers to."""
+    heads = conn.execute(select(_f.code_sha256).distinct()).scalars()
+    published = conn.execute(select(_v.code_sha256).distinct()).scalars()
+    return {*heads, *published}
+
+
 def delete_version(conn: Conn, function_id: str, name: str) -> None:
     conn.execute(delete(t.versions).where(_v.function_id == function_id, _v.name == name))
 

@@ -27,6 +27,7 @@ from huaweicloudsdkfunctiongraph.v2 import (
 )
 
 from tests.conftest import ROOT_PASSWORD, Welkin, start_welkin, stop_welkin
+from tests.wheels import build_wheel
 
 MAX_CODE_BYTES = 4 << 20
 MAX_UNPACKED_BYTES = 16 << 20
@@ -158,9 +159,14 @@ def env(text: str) -> dict[str, str]:
 def fgs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fgs]:
     data = tmp_path_factory.mktemp("fgs") / "data"
     data.mkdir()
-    # Small limits, so that oversize packages and zip bombs are cheap to make.
+    # Small limits, so that oversize packages and zip bombs are cheap to make; one
+    # local wheel, so that requirements install offline.
+    wheels = data.parent / "wheels"
+    build_wheel(wheels)
     (data / "welkin.toml").write_text(
-        f"functions_max_code_bytes = {MAX_CODE_BYTES}\nfunctions_max_unpacked_bytes = {MAX_UNPACKED_BYTES}\n"
+        f"functions_max_code_bytes = {MAX_CODE_BYTES}\n"
+        f"functions_max_unpacked_bytes = {MAX_UNPACKED_BYTES}\n"
+        f'functions_wheel_dir = "{wheels}"\n'
     )
     server = start_welkin(data)
     try:

@@ -4,6 +4,7 @@ show config and code, update code and config, delete."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import zipfile
 
@@ -164,3 +165,22 @@ def test_delete(tenant: Tenant) -> None:
         lambda: tenant.fgs.show_function_config(ShowFunctionConfigRequest(function_urn=created.func_urn))
     )
     assert (gone.status_code, gone.error_code) == (404, "FSS.1051")
+
+
+def test_requirements_install_offline_or_refuse_the_code(fgs: Fgs, tenant: Tenant) -> None:
+    handler = "import tinydep\n\ndef handler(event, context):\n    return tinydep.VALUE\n"
+    good = zip_of({"index.py": handler, "requirements.txt": "tinydep==1.0\n"})
+    created = create(tenant.fgs, func_code=FuncCode(file=b64(good)))
+    sha256 = hashlib.sha256(good).hexdigest()
+    layers = list((fgs.server.data_dir / "functions" / "deps").glob(f"{sha256}-py*"))
+    assert len(layers) == 1
+    assert (layers[0] / "tinydep" / "__init__.py").is_file()
+    assert created.code_size == len(good)
+    missing = zip_of({"index.py": handler, "requirements.txt": "no-such-package==1.0\n"})
+    error = failure(lambda: create(tenant.fgs, func_code=FuncCode(file=b64(missing))))
+    assert (error.status_code, error.error_code) == (400, "FSS.0400")
+    assert "could not be installed" in error.error_msg
+    sneaky = zip_of({"index.py": handler, "requirements.txt": "-r /etc/passwd\n"})
+    error = failure(lambda: create(tenant.fgs, func_code=FuncCode(file=b64(sneaky))))
+    assert error.status_code == 400
+    assert "root:" not in error.error_msg
