@@ -12,6 +12,7 @@ from huaweicloudsdkfunctiongraph.v2 import (
     DeleteFunctionRequest,
     FunctionGraphClient,
     ListFunctionsRequest,
+    ListFunctionStatisticsRequest,
     ListQuotasRequest,
     ListStatisticsRequest,
     ShowFunctionCodeRequest,
@@ -166,3 +167,9 @@ def test_quotas_and_statistics(fgs: Fgs) -> None:
     assert quotas["fgs_func_code_size"].unit == "MB"
     stats = tenant.fgs.list_statistics(ListStatisticsRequest(filter="monthly_report"))
     assert [m.value for m in stats.count] == [0.0]
+    one = create(tenant.fgs)
+    per_function = tenant.fgs.list_function_statistics(
+        ListFunctionStatisticsRequest(func_urn=one.func_urn, period="60")
+    )
+    assert [p.value for p in per_function.count] == [0.0]
+    assert [p.value for p in per_function.fail_count] == [0.0]
