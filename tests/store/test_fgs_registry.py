@@ -3,6 +3,7 @@ given, how an alias chooses between versions, and that secrets are stored sealed
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import random
@@ -245,3 +246,11 @@ async def test_unused_code_is_collected_and_used_code_kept(world: World) -> None
     assert registry.code.stored() == {old, new}
     assert not registry.code.code_dir(gone).exists()
     assert (registry.code.code_dir(old) / "index.py").exists()
+
+
+async def test_concurrent_publishes_take_distinct_numbers(world: World) -> None:
+    ref = await make(world)
+    published = await asyncio.gather(
+        *(world.versions.publish(world.scope, ref, None, f"p{i}", None) for i in range(5))
+    )
+    assert sorted(int(version.name) for _fn, version in published) == [1, 2, 3, 4, 5]

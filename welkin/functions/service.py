@@ -128,10 +128,11 @@ class FunctionRegistry:
         await self._permissions.authorize(scope.principal, action, resource)
 
     def function_in(self, conn: Conn, project_id: str, ref: FunctionRef) -> Function:
-        found = store.function(conn, project_id, ref.package, ref.name)
-        if found is None:
-            raise FunctionNotFound(f"Function {ref.package}/{ref.name} does not exist in this project.")
-        return found
+        return _found(ref, store.function(conn, project_id, ref.package, ref.name))
+
+    def locked_function_in(self, conn: Conn, project_id: str, ref: FunctionRef) -> Function:
+        """The function, locked against other writers until the transaction ends."""
+        return _found(ref, store.locked_function(conn, project_id, ref.package, ref.name))
 
     def target_in(self, conn: Conn, project_id: str, ref: FunctionRef) -> Target:
         """``latest``, a version or an alias (an alias's weights are not applied here)."""
@@ -251,7 +252,7 @@ class FunctionRegistry:
 
     async def _update(self, scope: Scope, ref: FunctionRef, change: _Change) -> Function:
         def update(conn: Conn) -> Function:
-            fn = self.function_in(conn, scope.project.id, ref)
+            fn = self.locked_function_in(conn, scope.project.id, ref)
             config = change(fn.config)
             store.set_config(conn, fn.id, config)
             return replace(fn, config=config)
@@ -271,7 +272,7 @@ class FunctionRegistry:
             )
 
         def delete(conn: Conn) -> None:
-            fn = self.function_in(conn, scope.project.id, ref)
+            fn = self.locked_function_in(conn, scope.project.id, ref)
             if ref.is_head:
                 store.delete_function(conn, fn.id)
                 return
@@ -406,6 +407,12 @@ class FunctionRegistry:
 
     def urn(self, fn: Function) -> str:
         return function_urn(self.region, fn.project_id, fn.package, fn.name)
+
+
+def _found(ref: FunctionRef, found: Function | None) -> Function:
+    if found is None:
+        raise FunctionNotFound(f"Function {ref.package}/{ref.name} does not exist in this project.")
+    return found
 
 
 def _or(value: T | None, old: T) -> T:

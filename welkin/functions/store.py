@@ -9,7 +9,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.engine import Connection as Conn
 from sqlalchemy.engine import RowMapping
 
@@ -92,9 +92,23 @@ def insert_function(conn: Conn, fn: Function) -> None:
     )
 
 
+def _by_name(project_id: str, package: str, name: str) -> Select[Any]:
+    return select(t.functions).where(_f.project_id == project_id, _f.package == package, _f.name == name)
+
+
 def function(conn: Conn, project_id: str, package: str, name: str) -> Function | None:
-    query = select(t.functions).where(_f.project_id == project_id, _f.package == package, _f.name == name)
-    row = conn.execute(query).mappings().first()
+    row = conn.execute(_by_name(project_id, package, name)).mappings().first()
+    return _function(row) if row else None
+
+
+def locked_function(conn: Conn, project_id: str, package: str, name: str) -> Function | None:
+    """The function, its row locked until the transaction ends.
+
+    Every writer of a function, its versions and aliases takes that lock first, so two
+    concurrent publishes on PostgreSQL cannot take the same version number (SQLite's
+    writers are serialised already, and it has no row locks).
+    """
+    row = conn.execute(_by_name(project_id, package, name).with_for_update()).mappings().first()
     return _function(row) if row else None
 
 

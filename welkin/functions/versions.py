@@ -40,6 +40,9 @@ class VersionService:
     def _function(self, conn: Conn, scope: Scope, ref: FunctionRef) -> Function:
         return self._registry.function_in(conn, scope.project.id, ref)
 
+    def _locked(self, conn: Conn, scope: Scope, ref: FunctionRef) -> Function:
+        return self._registry.locked_function_in(conn, scope.project.id, ref)
+
     # --- versions ----------------------------------------------------------------------------
     async def publish(
         self, scope: Scope, ref: FunctionRef, name: str | None, description: str, digest: str | None
@@ -49,7 +52,7 @@ class VersionService:
             rules.version_name(name)
 
         def publish(conn: Conn) -> tuple[Function, FunctionVersion]:
-            fn = self._function(conn, scope, ref)
+            fn = self._locked(conn, scope, ref)
             code = fn.config.code
             if digest and digest not in (code.sha512, code.sha256):
                 raise errors.InvalidArgument(
@@ -100,7 +103,7 @@ class VersionService:
         split = rules.weights(weights, version)
 
         def create(conn: Conn) -> tuple[Function, Alias]:
-            fn = self._function(conn, scope, ref)
+            fn = self._locked(conn, scope, ref)
             if store.alias(conn, fn.id, name) is not None:
                 raise errors.AlreadyExists(f"Function {fn.name} already has an alias {name}.")
             for target in (version, *weights):
@@ -122,10 +125,9 @@ class VersionService:
 
     async def alias(self, scope: Scope, ref: FunctionRef, name: str) -> tuple[Function, Alias]:
         await self._authorized(scope, actions.FGS_GET_ALIAS, ref)
-        return await self._db.run_read(lambda conn: self._alias(conn, scope, ref, name))
+        return await self._db.run_read(lambda conn: self._alias(conn, self._function(conn, scope, ref), name))
 
-    def _alias(self, conn: Conn, scope: Scope, ref: FunctionRef, name: str) -> tuple[Function, Alias]:
-        fn = self._function(conn, scope, ref)
+    def _alias(self, conn: Conn, fn: Function, name: str) -> tuple[Function, Alias]:
         found = store.alias(conn, fn.id, name)
         if found is None:
             raise AliasNotFound(f"Function {fn.name} has no alias {name}.")
@@ -137,7 +139,7 @@ class VersionService:
         await self._authorized(scope, actions.FGS_UPDATE_ALIAS, ref)
 
         def update(conn: Conn) -> tuple[Function, Alias]:
-            fn, alias = self._alias(conn, scope, ref, name)
+            fn, alias = self._alias(conn, self._locked(conn, scope, ref), name)
             version = changes.version or alias.version
             weights = dict(alias.weights) if changes.weights is None else changes.weights
             split = rules.weights(weights, version)
@@ -154,7 +156,7 @@ class VersionService:
         await self._authorized(scope, actions.FGS_DELETE_ALIAS, ref)
 
         def delete(conn: Conn) -> None:
-            fn, _alias = self._alias(conn, scope, ref, name)
+            fn, _alias = self._alias(conn, self._locked(conn, scope, ref), name)
             store.delete_alias(conn, fn.id, name)
 
         await self._db.run_write(delete)
