@@ -23,12 +23,13 @@ from welkin.core.clock import ManualClock
 from welkin.core.db import Database
 from welkin.functions import tables
 from welkin.functions.code import CodeStore
+from welkin.functions.configuration import ConfigChanges
 from welkin.functions.deps import DependencyInstaller
 from welkin.functions.errors import AliasNotFound, FunctionNotFound, InvalidCode, VersionNotFound
 from welkin.functions.models import CodeType
 from welkin.functions.packages import PackageLimits
 from welkin.functions.runtimes import Runtimes, discover
-from welkin.functions.service import ConfigChanges, FunctionRegistry, Scope
+from welkin.functions.service import FunctionRegistry, Scope
 from welkin.functions.sources import CodeInput, CodeSources
 from welkin.functions.urns import FunctionRef
 from welkin.functions.versions import AliasChanges, VersionService

@@ -11,14 +11,11 @@ choosing between an alias's two versions by weight.
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import TypeVar
 
 from sqlalchemy.engine import Connection as Conn
 from sqlalchemy.exc import IntegrityError
@@ -29,12 +26,12 @@ from welkin.core.db import Database
 from welkin.core.ids import new_id
 from welkin.functions import rules, store
 from welkin.functions.code import CodeStore
+from welkin.functions.configuration import ConfigChanges, Configuration
 from welkin.functions.deps import DependencyInstaller
 from welkin.functions.errors import AliasNotFound, FunctionExists, FunctionNotFound, InUse, VersionNotFound
 from welkin.functions.models import (
     LATEST,
     Alias,
-    CodeRevision,
     CodeType,
     Function,
     FunctionConfig,
@@ -51,31 +48,12 @@ from welkin.iam.permissions import PermissionService
 MAX_FUNCTIONS_PER_PROJECT = 400
 CODE_SPACE_MB = 75 * 1024
 _Change = Callable[[FunctionConfig], FunctionConfig]
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class Scope:
     principal: Principal
     project: Project
-
-
-@dataclass(frozen=True)
-class ConfigChanges:
-    """Configuration a request sets; None leaves a field as it is (or at its default on create)."""
-
-    runtime: str | None = None
-    handler: str | None = None
-    memory_size: int | None = None
-    timeout: int | None = None
-    user_data: str | None = None
-    encrypted_user_data: str | None = None
-    initializer_handler: str | None = None
-    initializer_timeout: int | None = None
-    max_instance_num: int | None = None
-    xrole: str | None = None
-    app_xrole: str | None = None
-    description: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,8 +93,8 @@ class FunctionRegistry:
         self.sources = sources
         self.runtimes = runtimes
         self.deps = deps
+        self.configuration = Configuration(runtimes, keyring, clock)
         self._permissions = permissions
-        self._keyring = keyring
         self._rng = rng or random.SystemRandom()
 
     # --- authorization and lookup ---------------------------------------------------------
@@ -169,7 +147,7 @@ class FunctionRegistry:
         for field in ("runtime", "handler", "memory_size", "timeout"):
             if getattr(changes, field) is None:
                 raise errors.InvalidArgument(f"{field} is required.")
-        config = self._configure(None, changes)
+        config = self.configuration.apply(None, changes)
         received = await self.sources.receive(scope.principal, code, config.handler, CodeType.INLINE)
         revision = await self.code.add(received.package)
         await self.deps.ensure(self.code.code_dir(revision.sha256), revision.sha256, config.runtime)
@@ -248,7 +226,7 @@ class FunctionRegistry:
             current = await self.db.run_read(lambda conn: self.function_in(conn, scope.project.id, ref))
             sha256 = current.config.code.sha256
             await self.deps.ensure(self.code.code_dir(sha256), sha256, changes.runtime)
-        return await self._update(scope, ref, lambda config: self._configure(config, changes))
+        return await self._update(scope, ref, lambda config: self.configuration.apply(config, changes))
 
     async def _update(self, scope: Scope, ref: FunctionRef, change: _Change) -> Function:
         def update(conn: Conn) -> Function:
@@ -312,52 +290,6 @@ class FunctionRegistry:
 
         return await asyncio.to_thread(sweep)
 
-    # --- configuration -----------------------------------------------------------------------
-    def _configure(self, current: FunctionConfig | None, changes: ConfigChanges) -> FunctionConfig:
-        """``current`` with ``changes`` applied and checked (a new function's defaults when None)."""
-        base = current or _DEFAULTS
-        c = changes
-        initializer = _or(c.initializer_handler, base.initializer_handler)
-        config = replace(
-            base,
-            runtime=self.runtimes.check(_or(c.runtime, base.runtime)),
-            handler=rules.handler(_or(c.handler, base.handler)),
-            memory_size=rules.memory_size(_or(c.memory_size, base.memory_size)),
-            timeout=rules.timeout(_or(c.timeout, base.timeout)),
-            initializer_handler=rules.handler(initializer, "initializer_handler") if initializer else "",
-            initializer_timeout=_or(c.initializer_timeout, base.initializer_timeout),
-            max_instance_num=rules.max_instance_num(_or(c.max_instance_num, base.max_instance_num)),
-            xrole=_or(c.xrole, base.xrole),
-            app_xrole=_or(c.app_xrole, base.app_xrole),
-            description=_or(c.description, base.description),
-            last_modified=self.clock.now(),
-        )
-        if config.initializer_handler:
-            rules.initializer_timeout(config.initializer_timeout)
-        if c.user_data is not None:
-            rules.environment(c.user_data, "user_data")
-            config = replace(config, user_data=c.user_data)
-        if c.encrypted_user_data is not None:
-            config = replace(config, encrypted_user_data=self._seal(c.encrypted_user_data, base))
-        return config
-
-    def _seal(self, text: str, base: FunctionConfig) -> str:
-        """Encrypt ``encrypted_user_data``; a value left as the mask keeps the secret it hides."""
-        values = rules.environment(text, "encrypted_user_data")
-        if not values:
-            return ""
-        old = self.secrets(base)
-        for name, value in values.items():
-            if value == rules.SECRET_MASK and name in old:
-                values[name] = old[name]
-        return self._keyring.encrypt(json.dumps(values))
-
-    def secrets(self, config: FunctionConfig) -> dict[str, str]:
-        if not config.encrypted_user_data:
-            return {}
-        values: dict[str, str] = json.loads(self._keyring.decrypt(config.encrypted_user_data))
-        return values
-
     # --- what an instance needs ----------------------------------------------------------------
     async def resolve(self, project_id: str, ref: FunctionRef) -> FunctionVersionSpec:
         """The spec of the version ``ref`` names; an alias picks one of its versions by weight.
@@ -380,7 +312,10 @@ class FunctionRegistry:
 
     def spec_of(self, target: Target, dependencies: Path | None) -> FunctionVersionSpec:
         fn, config = target.function, target.config
-        environment = {**rules.environment(config.user_data, "user_data"), **self.secrets(config)}
+        environment = {
+            **rules.environment(config.user_data, "user_data"),
+            **self.configuration.secrets(config),
+        }
         return FunctionVersionSpec(
             function_urn=version_urn(self.region, fn.project_id, fn.package, fn.name, target.version),
             account_id=fn.account_id,
@@ -415,31 +350,6 @@ def _found(ref: FunctionRef, found: Function | None) -> Function:
     return found
 
 
-def _or(value: T | None, old: T) -> T:
-    return old if value is None else value
-
-
 def _head_only(ref: FunctionRef) -> None:
     if not ref.is_head:
         raise errors.InvalidArgument("Published versions and aliases cannot change; update latest instead.")
-
-
-_DEFAULTS = FunctionConfig(
-    runtime="",
-    handler="",
-    memory_size=128,
-    timeout=3,
-    user_data="",
-    encrypted_user_data="",
-    initializer_handler="",
-    initializer_timeout=0,
-    max_instance_num=rules.DEFAULT_MAX_INSTANCES,
-    xrole="",
-    app_xrole="",
-    description="",
-    code_type=CodeType.INLINE,
-    code_url="",
-    code_filename="",
-    code=CodeRevision("", "", 0, 0),
-    last_modified=datetime.min.replace(tzinfo=UTC),
-)

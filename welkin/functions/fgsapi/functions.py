@@ -11,9 +11,10 @@ from starlette.routing import Route
 
 from welkin.core import errors
 from welkin.core.body import Body
+from welkin.functions.configuration import ConfigChanges
 from welkin.functions.fgsapi import render
 from welkin.functions.fgsapi.context import FgsContext
-from welkin.functions.service import ConfigChanges, FunctionRegistry, Scope, Target
+from welkin.functions.service import FunctionRegistry, Scope, Target
 from welkin.functions.sources import CodeInput, parse_code_type
 from welkin.functions.urns import DEFAULT_PACKAGE
 
@@ -120,7 +121,7 @@ class FunctionHandlers:
         ]
 
     def _config(self, scope: Scope, target: Target) -> dict[str, Any]:
-        names = sorted(self.registry.secrets(target.config))
+        names = sorted(self.registry.configuration.secrets(target.config))
         fn = target.function
         return render.config(fn, target.version, target.config, scope.project, self.registry.region, names)
 

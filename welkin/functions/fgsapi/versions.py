@@ -62,7 +62,7 @@ class VersionHandlers:
     def _version(
         self, scope: Scope, fn: Function, name: str, config: FunctionConfig, description: str
     ) -> dict[str, Any]:
-        names = sorted(self.registry.secrets(config))
+        names = sorted(self.registry.configuration.secrets(config))
         rendered = render.config(fn, name, config, scope.project, self.registry.region, names)
         return {**rendered, "version_description": description}
 
