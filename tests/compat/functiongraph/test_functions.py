@@ -14,6 +14,7 @@ from huaweicloudsdkfunctiongraph.v2 import (
     ListFunctionsRequest,
     ShowFunctionCodeRequest,
     ShowFunctionConfigRequest,
+    StrategyConfig,
     UpdateFunctionCodeRequest,
     UpdateFunctionCodeRequestBody,
     UpdateFunctionConfigRequest,
@@ -145,6 +146,18 @@ def test_update_config(tenant: Tenant) -> None:
     )
     shown = tenant.fgs.show_function_config(ShowFunctionConfigRequest(function_urn=created.func_urn))
     assert shown.strategy_config.concurrency == 7
+    strategy = UpdateFunctionConfigRequestBody(
+        func_name=created.func_name,
+        runtime="Python3.11",
+        handler="main.run",
+        memory_size=512,
+        timeout=60,
+        strategy_config=StrategyConfig(concurrency=-1),
+    )
+    updated = tenant.fgs.update_function_config(
+        UpdateFunctionConfigRequest(function_urn=created.func_urn, body=strategy)
+    )
+    assert updated.strategy_config.concurrency == -1
 
 
 def test_encrypted_user_data_is_never_shown(tenant: Tenant) -> None:
