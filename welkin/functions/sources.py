@@ -93,6 +93,10 @@ class CodeSources:
 
     def _decode(self, text: str) -> bytes:
         # Base64 is 4/3 the size of what it carries: refuse before decoding an oversize one.
+        # Line breaks (as `base64` writes every 76 characters) are not part of the data.
+        if len(text) > ((self.max_package_bytes + 2) // 3 * 4) * 77 // 76 + 4:
+            raise CodeTooLarge(f"The code package may be at most {self.max_package_bytes} bytes.")
+        text = "".join(text.split())
         if len(text) > (self.max_package_bytes + 2) // 3 * 4 + 4:
             raise CodeTooLarge(f"The code package may be at most {self.max_package_bytes} bytes.")
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import os
 import stat
@@ -11,10 +12,14 @@ from pathlib import Path
 import pytest
 
 from welkin.functions.code import CodeStore
-from welkin.functions.errors import InvalidCode
+from welkin.functions.errors import CodeTooLarge, InvalidCode
+from welkin.functions.models import CodeType
 from welkin.functions.packages import PackageLimits, check_zip, single_file_package, unpack
+from welkin.functions.sources import CodeInput, CodeSources
+from welkin.iam.models import AuthMethod, Principal
 
 LIMITS = PackageLimits(max_unpacked_bytes=1 << 20, max_entries=50)
+PRINCIPAL = Principal("a" * 32, "acme", "u" * 32, "alice", AuthMethod.ACCESS_KEY, "p" * 32, False)
 
 
 def make_zip(*entries: tuple[str | zipfile.ZipInfo, bytes | str]) -> bytes:
@@ -128,3 +133,22 @@ async def test_store_refusal_leaves_nothing(tmp_path: Path) -> None:
         await store.add(make_zip(("../x.py", "")))
     root = tmp_path / "functions"
     assert [list((root / d).iterdir()) for d in ("packages", "code", "tmp")] == [[], [], []]
+
+
+async def test_base64_may_be_wrapped_but_not_damaged() -> None:
+    sources = CodeSources(None, 1 << 20)
+    package = make_zip(("index.py", "x = 1\n" * 50))
+    wrapped = base64.encodebytes(package).decode()  # 76 characters a line, as `base64` writes
+    assert "\n" in wrapped
+    received = await sources.receive(
+        PRINCIPAL, CodeInput(CodeType.ZIP, wrapped, None, None), "index.handler", CodeType.ZIP
+    )
+    assert received.package == package
+    for damaged in ("%%%%", base64.b64encode(package).decode()[:-3]):
+        with pytest.raises(InvalidCode, match="base64"):
+            await sources.receive(
+                PRINCIPAL, CodeInput(CodeType.ZIP, damaged, None, None), "i.h", CodeType.ZIP
+            )
+    big = base64.b64encode(b"\0" * ((1 << 20) + 10)).decode()
+    with pytest.raises(CodeTooLarge):
+        await sources.receive(PRINCIPAL, CodeInput(CodeType.ZIP, big, None, None), "i.h", CodeType.ZIP)
