@@ -33,6 +33,11 @@ class Settings:
     availability_zones: tuple[str, ...] = field(default=())
     # Host names under which buckets are addressed virtual-host style (bucket.localhost:8470).
     s3_domains: tuple[str, ...] = ("localhost",)
+    # FunctionGraph code packages: the largest zip accepted, and what it may unpack to.
+    functions_max_code_bytes: int = 50 << 20
+    functions_max_unpacked_bytes: int = 512 << 20
+    # A directory of wheels to install functions' requirements.txt from, offline; empty: pip's index.
+    functions_wheel_dir: str = ""
 
     @property
     def zones(self) -> tuple[str, ...]:

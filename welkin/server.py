@@ -1,8 +1,9 @@
 """Builds one region's ASGI app from each service's routes.
 
 Route order matters only between protocols: a request addressed to a bucket by its
-host name (bucket.localhost) is S3's whatever its path; otherwise Huawei/Keystone
-paths and /health are claimed first and the S3 API owns every other path.
+host name (bucket.localhost) is S3's whatever its path; otherwise FunctionGraph
+(/v2/{project}/fgs/...), Huawei/Keystone paths and /health are claimed first and
+the S3 API owns every other path.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from welkin.core.clock import Clock, SystemClock
 from welkin.core.db import Database
 from welkin.core.events import EventBus
 from welkin.core.http import ErrorBoundary, PrefixDispatcher, RequestIdMiddleware, huawei_error
+from welkin.functions.assembly import build_registry, max_request_bytes
+from welkin.functions.fgsapi.app import fgs_app, is_fgs_path
+from welkin.functions.service import FunctionRegistry
 from welkin.iam.api.accounts import AccountApi
 from welkin.iam.api.context import ApiContext, AuditMiddleware, keystone_error, route_not_found
 from welkin.iam.api.identity import IdentityApi
@@ -64,6 +68,7 @@ class Region:
     iam: Iam
     obs: Obs
     events: EventBus
+    functions: FunctionRegistry
     root_credentials: RootCredentials | None = None
 
     @classmethod
@@ -75,13 +80,16 @@ class Region:
         iam = Iam.build(db, clock, keyring, settings)
         events = EventBus(db, clock)
         obs = Obs.build(db, clock, settings.data_dir, settings.region, events)
-        return cls(settings, clock, db, iam, obs, events)
+        functions = build_registry(settings, db, clock, iam, keyring, obs)
+        return cls(settings, clock, db, iam, obs, events, functions)
 
     async def start(self) -> None:
         await asyncio.to_thread(migrate.upgrade, self.settings.metadata_url)
         self.root_credentials = await bootstrap(self.iam, self.settings.data_dir)
         await self.events.start()
         await self.obs.start()
+        await asyncio.to_thread(self.functions.code.clear_tmp)
+        await self.functions.collect_unused_code()
 
     async def stop(self) -> None:
         await self.obs.stop()
@@ -142,6 +150,7 @@ class Region:
         huawei_app = ErrorBoundary(iam, huawei_error)
         keystone_app = ErrorBoundary(iam, keystone_error)
         s3 = self.s3_app()
+        functiongraph = fgs_app(self.iam, self.functions, self.clock, max_request_bytes(self.settings))
         by_path = PrefixDispatcher(
             {"/v3.0": huawei_app, "/welkin": huawei_app, "/v3": keystone_app, "/health": front}, s3
         )
@@ -151,6 +160,8 @@ class Region:
                 await front(scope, receive, send)
             elif scope["type"] == "http" and s3.addresses_by_host(scope):
                 await s3(scope, receive, send)
+            elif scope["type"] == "http" and is_fgs_path(scope["path"]):
+                await functiongraph(scope, receive, send)
             else:
                 await by_path(scope, receive, send)
 

@@ -222,7 +222,7 @@ async def test_a_missing_runtime_is_refused_with_what_is_available(
     pool: FunctionPool, tmp_path: Path
 ) -> None:
     spec = deploy(tmp_path, "def handler(e, c):\n    return 1\n")
-    with pytest.raises(InvalidArgument, match=r"Python2\.7.*available: Python3\.11"):
+    with pytest.raises(InvalidArgument, match=r"Python2\.7.*offers: Python3\.11"):
         await pool.invoke(spec.__class__(**{**spec.__dict__, "runtime": "Python2.7"}), spec and _inv())
 
 

@@ -67,6 +67,7 @@ def _announce(region: Region, out: IO[str]) -> None:
     print(
         f"Region {settings.region} (zones {', '.join(settings.zones)}), data in {settings.data_dir}", file=out
     )
+    print(f"FunctionGraph runtimes: {', '.join(region.functions.runtimes.names)}", file=out)
     print(f"Welkin ready: {settings.public_url}", file=out, flush=True)
 
 

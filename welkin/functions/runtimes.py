@@ -13,8 +13,9 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
-from welkin.core.errors import InvalidArgument
+from welkin.functions.errors import InvalidRuntime
 
 MIN_MINOR = 10  # welkin.runtime is written for 3.10 and later
 _PROBE = "import platform, sys; print(platform.python_implementation(), *sys.version_info[:2])"
@@ -73,7 +74,15 @@ class RuntimeCatalog:
     def resolve(self, name: str) -> Interpreter:
         interpreter = self._by_name.get(name)
         if interpreter is None:
-            raise InvalidArgument(
-                f"runtime {name!r} is not available here; available: {', '.join(self.names)}"
+            raise InvalidRuntime(
+                f"Runtime {name!r} is not available here; this Welkin offers: {', '.join(self.names)}."
             )
         return interpreter
+
+    def interpreter(self, name: str) -> Path:
+        return Path(self.resolve(name).executable)
+
+    def check(self, name: str) -> str:
+        """``name`` itself, once it is known to be offered here."""
+        self.resolve(name)
+        return name

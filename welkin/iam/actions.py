@@ -151,6 +151,27 @@ OBS_DELETE_OBJECT_TAGGING = "obs:object:DeleteObjectTagging"
 OBS_LIST_MULTIPART_UPLOAD_PARTS = "obs:object:ListMultipartUploadParts"
 OBS_ABORT_MULTIPART_UPLOAD = "obs:object:AbortMultipartUpload"
 
+# FunctionGraph, as Huawei names its fine-grained actions. The resource of a function is
+# functiongraph:<region>:<project_id>:function:<package>/<name>.
+FGS_CREATE_FUNCTION = "functiongraph:function:create"
+FGS_LIST_FUNCTIONS = "functiongraph:function:list"
+FGS_GET_CONFIG = "functiongraph:function:getConfig"
+FGS_GET_CODE = "functiongraph:function:getCode"
+FGS_UPDATE_CODE = "functiongraph:function:updateCode"
+FGS_UPDATE_CONFIG = "functiongraph:function:updateConfig"
+FGS_DELETE_FUNCTION = "functiongraph:function:delete"
+FGS_CREATE_VERSION = "functiongraph:function:createVersion"
+FGS_LIST_VERSIONS = "functiongraph:function:listVersion"
+FGS_CREATE_ALIAS = "functiongraph:function:createAlias"
+FGS_LIST_ALIASES = "functiongraph:function:listAlias"
+FGS_GET_ALIAS = "functiongraph:function:getAlias"
+FGS_UPDATE_ALIAS = "functiongraph:function:updateAlias"
+FGS_DELETE_ALIAS = "functiongraph:function:deleteAlias"
+FGS_INVOKE = "functiongraph:function:invoke"
+FGS_INVOKE_ASYNC = "functiongraph:function:invokeAsync"
+FGS_LIST_QUOTAS = "functiongraph:quota:list"
+FGS_GET_STATISTICS = "functiongraph:function:getStatistics"
+
 IAM_ACTIONS: frozenset[str] = frozenset(
     value for name, value in dict(globals()).items() if name.startswith("IAM_") and isinstance(value, str)
 )
@@ -167,3 +188,8 @@ OBS_ACTIONS: frozenset[str] = frozenset(
 # An account's own audit trail, under the name of Huawei's Cloud Trace Service, so that
 # Tenant Administrator and Tenant Guest can read it as they read CTS traces.
 CTS_LIST_TRACES = "cts:trace:listTraces"
+
+FGS_ACTIONS: frozenset[str] = frozenset(
+    value for name, value in dict(globals()).items() if name.startswith("FGS_") and isinstance(value, str)
+)
+"""Every FunctionGraph action above."""

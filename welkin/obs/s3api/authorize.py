@@ -86,21 +86,33 @@ class Authorizer:
         key: str | None,
         version_id: str | None,
     ) -> None:
-        requester = requester_of(req.requester)
+        await self.check_as(req.requester, self._context(req), operation, bucket, key, version_id)
+
+    async def check_as(
+        self,
+        principal: Principal | None,
+        context: Mapping[str, ContextValue],
+        operation: Operation,
+        bucket: Bucket | None,
+        key: str | None,
+        version_id: str | None,
+    ) -> None:
+        """The check of one operation by ``principal`` (None: anonymous), outside an S3 request too.
+
+        Other services read objects on a caller's behalf through this, so that the
+        caller's IAM policies, the bucket policy and the ACLs all apply as they would to S3.
+        """
+        requester = requester_of(principal)
         resource = _iam_resource(operation, bucket, key)
         iam = IamDecision.IMPLICIT_DENY
-        if req.requester is not None:
-            iam = await self._iam.permissions.decide(
-                req.requester, iam_action(operation, version_id), resource
-            )
+        if principal is not None:
+            iam = await self._iam.permissions.decide(principal, iam_action(operation, version_id), resource)
         policy = PolicyDecision.NO_MATCH
         if bucket is not None and bucket.policy:
             arn = f"arn:aws:s3:::{bucket.name}" + (
                 f"/{key}" if key and operation.level is Level.OBJECT else ""
             )
-            policy_request = PolicyRequest(
-                requester, policy_action(operation, version_id), arn, self._context(req)
-            )
+            policy_request = PolicyRequest(requester, policy_action(operation, version_id), arn, context)
             policy = evaluate(self._policy(bucket.name, bucket.policy), policy_request)
         owner = bucket.account_id if bucket is not None else None
         bucket_acl = load_acl(bucket.acl, bucket.account_id) if bucket is not None else None

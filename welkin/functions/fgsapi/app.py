@@ -1,0 +1,52 @@
+"""FunctionGraph's management API assembled: routes, audit, and FunctionGraph's error format.
+
+Invocation (``/invocations``, ``/invocations-async``) and triggers are not served
+yet: they need the instance pool. Their paths answer 404 FSS.0404 saying so.
+"""
+
+from __future__ import annotations
+
+import re
+
+from starlette.routing import Router
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from welkin.core import errors
+from welkin.core.clock import Clock
+from welkin.core.http import ErrorBoundary
+from welkin.functions.fgsapi.context import FgsContext
+from welkin.functions.fgsapi.errors import fgs_error
+from welkin.functions.fgsapi.functions import FunctionHandlers
+from welkin.functions.fgsapi.usage import UsageHandlers
+from welkin.functions.fgsapi.versions import VersionHandlers
+from welkin.functions.service import FunctionRegistry
+from welkin.functions.versions import VersionService
+from welkin.iam.api.context import ApiContext, AuditMiddleware
+from welkin.iam.service import Iam
+
+FGS_PATH = re.compile(r"/v2/[^/]+/fgs(/|$)")
+
+
+def is_fgs_path(path: str) -> bool:
+    return FGS_PATH.match(path) is not None
+
+
+async def _not_served(scope: Scope, receive: Receive, send: Send) -> None:
+    raise errors.NotFound(
+        f"No FunctionGraph API at {scope['method']} {scope['path']} in this Welkin "
+        "(invocations and triggers arrive with the instance pool)."
+    )
+
+
+def fgs_app(iam: Iam, registry: FunctionRegistry, clock: Clock, max_body: int) -> ASGIApp:
+    ctx = FgsContext(ApiContext(iam, max_body), registry.region)
+    versions = VersionService(registry)
+    router = Router(
+        [
+            *UsageHandlers(ctx, registry, clock).routes(),
+            *FunctionHandlers(ctx, registry).routes(),
+            *VersionHandlers(ctx, registry, versions).routes(),
+        ],
+        default=_not_served,
+    )
+    return ErrorBoundary(AuditMiddleware(router, iam, clock, "functiongraph"), fgs_error)
