@@ -152,3 +152,10 @@ def test_invocation_is_not_served_yet(fgs: Fgs, tenant: Tenant) -> None:
     assert response.status_code == 404
     assert response.json()["error_code"] == "FSS.0404"
     assert "instance pool" in response.json()["error_msg"]
+
+
+def test_a_wrong_method_is_405_in_functiongraphs_format(fgs: Fgs, tenant: Tenant) -> None:
+    response = fgs.raw(tenant, "PATCH", "/functions")
+    assert response.status_code == 405
+    assert response.json()["error_code"] == "FSS.0405"
+    assert response.headers["allow"]
