@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from welkin.cli import accounts, iam, obs
+from welkin.cli import accounts, fn, iam, obs
 from welkin.cli.login import login_command
 from welkin.cli.up import serve
 from welkin.config import SettingsError, load_settings
@@ -22,6 +22,7 @@ app.command("login")(login_command)
 app.add_typer(accounts.app, name="account")
 app.add_typer(iam.app, name="iam")
 app.add_typer(obs.app, name="obs")
+app.add_typer(fn.app, name="fn")
 
 
 @app.callback()
