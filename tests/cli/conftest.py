@@ -51,3 +51,11 @@ def root_cli(cli: Cli, welkin: Welkin) -> Cli:
     """A CLI logged in as the operator's root user with a password (token profile)."""
     cli.ok("login", "--endpoint", welkin.url, "--account", "admin", stdin=welkin.password + "\n")
     return cli
+
+
+@pytest.fixture
+def fn(cli: Cli, welkin: Welkin) -> Cli:
+    """A CLI whose default profile signs with the root access key (for ``welkin fn``)."""
+    env = {"WELKIN_SECRET_KEY": welkin.secret_key}
+    cli.ok("login", "--endpoint", welkin.url, "--access-key", welkin.access_key, env=env)
+    return cli

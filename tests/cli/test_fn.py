@@ -9,20 +9,11 @@ import zipfile
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.cli.conftest import Cli
 from tests.conftest import Welkin
 
 HELLO = "def handler(event, context):\n    return {'hello': event.get('name', 'world')}\n"
-
-
-@pytest.fixture
-def fn(cli: Cli, welkin: Welkin) -> Cli:
-    """A CLI whose default profile signs with the root access key."""
-    env = {"WELKIN_SECRET_KEY": welkin.secret_key}
-    cli.ok("login", "--endpoint", welkin.url, "--access-key", welkin.access_key, env=env)
-    return cli
 
 
 def _code(tmp_path: Path, files: dict[str, str]) -> Path:

@@ -17,7 +17,7 @@ COMMANDS = [
     ["iam", "grant"],
     ["iam", "audit"],
     *(["obs", c] for c in ("mb", "rb", "ls", "cp", "mv", "rm", "sync", "presign", "stat")),
-    *(["fn", c] for c in ("deploy", "ls", "rm")),
+    *(["fn", c] for c in ("deploy", "invoke", "logs", "ls", "rm")),
     *(["fn", "versions", c] for c in ("ls", "publish")),
     *(["fn", "alias", c] for c in ("set", "ls", "rm")),
 ]

@@ -118,10 +118,14 @@ class Client:
         json: Any = None,
         params: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
+        content: bytes | None = None,
     ) -> httpx.Response:
-        """Send one request; raise ApiError for any status >= 400 or when unreachable."""
+        """Send one request; raise ApiError for any status >= 400 or when unreachable.
+
+        ``content`` is a body sent as it is (an event already JSON), instead of ``json``.
+        """
         request = self._http.build_request(
-            method, self.endpoint + path, json=json, params=params, headers=headers
+            method, self.endpoint + path, json=json, params=params, headers=headers, content=content
         )
         creds = self.credentials
         if creds.token:

@@ -9,6 +9,7 @@ import typer
 
 from welkin.cli.client import ApiError
 from welkin.cli.config import ConfigError
+from welkin.cli.fn_invoke import invoke, logs
 from welkin.cli.fn_package import CodePackage, package_code, parse_env
 from welkin.cli.fn_session import Fgs, FunctionName, ProjectOpt, display_name, open_fgs, parse_function
 from welkin.cli.fn_versions import aliases, versions
@@ -31,6 +32,8 @@ is meant, PACKAGE/NAME, or its whole URN.""",
     rich_markup_mode=None,
 )
 app.add_typer(versions, name="versions")
+app.command("invoke")(invoke)
+app.command("logs")(logs)
 app.add_typer(aliases, name="alias")
 
 

@@ -108,8 +108,8 @@ def _choose_project(projects: list[dict[str, Any]], wanted: str | None, region: 
 
 
 @contextmanager
-def open_fgs(profile_name: str | None, project: str | None) -> Iterator[Fgs]:
-    client, profile = open_client(profile_name)
+def open_fgs(profile_name: str | None, project: str | None, timeout: float = 30) -> Iterator[Fgs]:
+    client, profile = open_client(profile_name, timeout)
     with client:
         chosen = _choose_project(client.get("/v3/auth/projects")["projects"], project, profile.region)
         region = str(chosen["name"]).partition("_")[0]

@@ -13,7 +13,7 @@ from welkin.cli.config import ConfigError, Profile, load_profile
 from welkin.cli.output import NotFoundByName
 
 
-def open_client(profile_name: str | None) -> tuple[Client, Profile]:
+def open_client(profile_name: str | None, timeout: float = 30) -> tuple[Client, Profile]:
     profile = load_profile(profile_name)
     if profile.token:
         if profile.token_expired():
@@ -23,7 +23,7 @@ def open_client(profile_name: str | None) -> tuple[Client, Profile]:
         creds = Credentials(access_key=profile.access_key, secret_key=profile.secret_key)
     else:
         raise ConfigError("the profile holds no credentials: run `welkin login`")
-    return Client(profile.endpoint, creds), profile
+    return Client(profile.endpoint, creds, timeout), profile
 
 
 def read_secret(label: str, env: str, confirm: bool = False) -> str:
