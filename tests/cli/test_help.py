@@ -20,6 +20,7 @@ COMMANDS = [
     *(["fn", c] for c in ("deploy", "invoke", "logs", "ls", "rm")),
     *(["fn", "versions", c] for c in ("ls", "publish")),
     *(["fn", "alias", c] for c in ("set", "ls", "rm")),
+    *(["fn", "trigger", c] for c in ("add", "ls", "rm")),
 ]
 
 

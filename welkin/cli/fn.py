@@ -12,6 +12,7 @@ from welkin.cli.config import ConfigError
 from welkin.cli.fn_invoke import invoke, logs
 from welkin.cli.fn_package import CodePackage, package_code, parse_env
 from welkin.cli.fn_session import Fgs, FunctionName, ProjectOpt, display_name, open_fgs, parse_function
+from welkin.cli.fn_triggers import triggers
 from welkin.cli.fn_versions import aliases, versions
 from welkin.cli.output import Format, OutputOpt, ProfileOpt, emit_done, emit_list, emit_object, handled
 
@@ -35,6 +36,7 @@ app.add_typer(versions, name="versions")
 app.command("invoke")(invoke)
 app.command("logs")(logs)
 app.add_typer(aliases, name="alias")
+app.add_typer(triggers, name="trigger")
 
 
 def _exists(fgs: Fgs, fn: FunctionName) -> bool:

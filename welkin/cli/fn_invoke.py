@@ -165,8 +165,8 @@ def logs(
       4. welkin fn logs thumbnailer -f -o json | jq .log       (JSON lines when following)
 
     \b
-    Exit codes: 0 ok (also when --follow is stopped with Ctrl-C); 1 refused by the server (4xx,
-      e.g. no such function); 2 usage error (not logged in); 3 cannot connect / server error.
+    Exit codes: 0 ok; 1 refused by the server (4xx, e.g. no such function); 2 usage error (not
+      logged in); 3 cannot connect / server error. Ctrl-C ends --follow with 0.
     """
     with handled():
         fn = parse_function(function)
