@@ -21,8 +21,9 @@ from huaweicloudsdkfunctiongraph.v2 import (
     UpdateFunctionMaxInstanceConfigRequestBody,
 )
 
+from tests.compat.functiongraph.agencies import agency_allowing
 from tests.compat.functiongraph.conftest import Fgs, Tenant, b64, create, failure, unique, zip_of
-from tests.compat.functiongraph.test_access import iam_call, s3_for, user_with
+from tests.compat.functiongraph.test_access import s3_for, user_with
 
 PRINTS = """
 def handler(event, context):
@@ -199,58 +200,8 @@ def test_a_function_keeps_state_in_obs_with_its_agencys_keys(fgs: Fgs, tenant: T
     s3.create_bucket(Bucket=state)
     s3.create_bucket(Bucket=secret)
     s3.put_object(Bucket=secret, Key="secret", Body=b"not for functions")
-    agency = unique("fgs-agency")
-    iam_call(
-        fgs,
-        tenant,
-        "POST",
-        "/v3.0/OS-AGENCY/agencies",
-        {
-            "agency": {
-                "name": agency,
-                "domain_id": tenant.account_id,
-                "trust_domain_name": tenant.name,
-                "duration": "FOREVER",
-            }
-        },
-    )
-    agency_id = next(
-        a["id"]
-        for a in iam_call(
-            fgs, tenant, "GET", f"/v3.0/OS-AGENCY/agencies?domain_id={tenant.account_id}"
-        ).json()["agencies"]
-        if a["name"] == agency
-    )
-    policy = {
-        "Version": "1.1",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Action": ["obs:object:GetObject", "obs:object:PutObject"],
-                "Resource": [f"obs:*:*:object:{state}/*"],
-            }
-        ],
-    }
-    role = iam_call(
-        fgs,
-        tenant,
-        "POST",
-        "/v3.0/OS-ROLE/roles",
-        {
-            "role": {
-                "display_name": unique("state"),
-                "type": "AX",
-                "description": "state bucket",
-                "policy": policy,
-            }
-        },
-    ).json()["role"]
-    iam_call(
-        fgs,
-        tenant,
-        "PUT",
-        f"/v3.0/OS-AGENCY/domains/{tenant.account_id}/agencies/{agency_id}/roles/{role['id']}",
-    )
+    actions = ["obs:object:GetObject", "obs:object:PutObject"]
+    agency = agency_allowing(fgs, tenant, actions, [f"obs:*:*:object:{state}/*"])
 
     package = zip_of({"index.py": COUNTER, "requirements.txt": "boto3\n"})
     created = create(tenant.fgs, unique("counter"), app_xrole=agency, func_code=FuncCode(file=b64(package)))
