@@ -21,7 +21,17 @@ DEFAULT_MEMORY_MB = 128
 DEFAULT_TIMEOUT_S = 30
 _NOT_FOUND = "FSS.1051"
 _LIST_COLUMNS = ("name", "runtime", "handler", "memory_size", "timeout", "code_size", "last_modified")
-_SHOWN = ("func_name", "func_urn", "runtime", "handler", "memory_size", "timeout", "code_size", "digest")
+_SHOWN = (
+    "func_name",
+    "func_urn",
+    "runtime",
+    "handler",
+    "memory_size",
+    "timeout",
+    "app_xrole",
+    "code_size",
+    "digest",
+)
 
 app = typer.Typer(
     help="""Functions (FunctionGraph): deploy code, invoke it, read its logs; versions, aliases, triggers.
@@ -77,6 +87,10 @@ def deploy(
         list[str] | None,
         typer.Option("--env", "-e", help="NAME=VALUE, repeatable; replaces the whole environment."),
     ] = None,
+    agency: Annotated[
+        str | None,
+        typer.Option(help='IAM agency whose temporary keys the code gets from its context ("" for none).'),
+    ] = None,
     description: Annotated[str | None, typer.Option(help="Free text.")] = None,
     profile: ProfileOpt = None,
     project: ProjectOpt = None,
@@ -93,6 +107,7 @@ def deploy(
       2. welkin fn deploy ./index.py --name echo --memory 256 --timeout 10
       3. welkin fn deploy ./api --name api --env STAGE=prod --env LOG_LEVEL=info
       4. welkin fn deploy build/code.zip --name tools/resize --handler main.handler -o json
+      5. welkin fn deploy examples/functions/thumbnailer --name thumbs --agency fn-obs --memory 256
 
     \b
     Exit codes: 0 ok; 1 refused by the server (4xx, e.g. a bad handler or too large a package);
@@ -110,6 +125,8 @@ def deploy(
             "timeout": timeout,
             "user_data": parse_env(env) if env is not None else None,
             "description": description,
+            # The execution agency: what the function's own code acts as (FunctionGraph's app_xrole).
+            "app_xrole": agency,
         }
         given = {k: v for k, v in settings.items() if v is not None}
         with open_fgs(profile, project) as fgs:
