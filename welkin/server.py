@@ -29,6 +29,8 @@ from welkin.core.http import ErrorBoundary, PrefixDispatcher, RequestIdMiddlewar
 from welkin.functions.assembly import build_registry, max_request_bytes
 from welkin.functions.fgsapi.app import fgs_app, is_fgs_path
 from welkin.functions.service import FunctionRegistry
+from welkin.functions.triggers.bucket_link import BucketLink
+from welkin.functions.triggers.service import TriggerService
 from welkin.iam.api.accounts import AccountApi
 from welkin.iam.api.context import ApiContext, AuditMiddleware, keystone_error, route_not_found
 from welkin.iam.api.identity import IdentityApi
@@ -69,6 +71,7 @@ class Region:
     obs: Obs
     events: EventBus
     functions: FunctionRegistry
+    triggers: TriggerService
     root_credentials: RootCredentials | None = None
 
     @classmethod
@@ -81,7 +84,8 @@ class Region:
         events = EventBus(db, clock)
         obs = Obs.build(db, clock, settings.data_dir, settings.region, events)
         functions = build_registry(settings, db, clock, iam, keyring, obs)
-        return cls(settings, clock, db, iam, obs, events, functions)
+        triggers = TriggerService(db, clock, functions, BucketLink(obs.buckets, iam.permissions))
+        return cls(settings, clock, db, iam, obs, events, functions, triggers)
 
     async def start(self) -> None:
         await asyncio.to_thread(migrate.upgrade, self.settings.metadata_url)
@@ -150,7 +154,9 @@ class Region:
         huawei_app = ErrorBoundary(iam, huawei_error)
         keystone_app = ErrorBoundary(iam, keystone_error)
         s3 = self.s3_app()
-        functiongraph = fgs_app(self.iam, self.functions, self.clock, max_request_bytes(self.settings))
+        functiongraph = fgs_app(
+            self.iam, self.functions, self.triggers, self.clock, max_request_bytes(self.settings)
+        )
         by_path = PrefixDispatcher(
             {"/v3.0": huawei_app, "/welkin": huawei_app, "/v3": keystone_app, "/health": front}, s3
         )

@@ -1,7 +1,7 @@
 """FunctionGraph's management API assembled: routes, audit, and FunctionGraph's error format.
 
-Invocation (``/invocations``, ``/invocations-async``) and triggers are not served
-yet: they need the instance pool. Their paths answer 404 FSS.0404 saying so.
+Invocation (``/invocations``, ``/invocations-async``) is not served yet: it needs
+the instance pool. Its paths answer 404 FSS.0404 saying so.
 """
 
 from __future__ import annotations
@@ -17,9 +17,11 @@ from welkin.core.http import ErrorBoundary
 from welkin.functions.fgsapi.context import FgsContext
 from welkin.functions.fgsapi.errors import fgs_error
 from welkin.functions.fgsapi.functions import FunctionHandlers
+from welkin.functions.fgsapi.triggers import TriggerHandlers
 from welkin.functions.fgsapi.usage import UsageHandlers
 from welkin.functions.fgsapi.versions import VersionHandlers
 from welkin.functions.service import FunctionRegistry
+from welkin.functions.triggers.service import TriggerService
 from welkin.functions.versions import VersionService
 from welkin.iam.api.context import ApiContext, AuditMiddleware
 from welkin.iam.service import Iam
@@ -38,7 +40,9 @@ async def _not_served(scope: Scope, receive: Receive, send: Send) -> None:
     )
 
 
-def fgs_app(iam: Iam, registry: FunctionRegistry, clock: Clock, max_body: int) -> ASGIApp:
+def fgs_app(
+    iam: Iam, registry: FunctionRegistry, triggers: TriggerService, clock: Clock, max_body: int
+) -> ASGIApp:
     ctx = FgsContext(ApiContext(iam, max_body), registry.region)
     versions = VersionService(registry)
     router = Router(
@@ -46,6 +50,7 @@ def fgs_app(iam: Iam, registry: FunctionRegistry, clock: Clock, max_body: int) -
             *UsageHandlers(ctx, registry, clock).routes(),
             *FunctionHandlers(ctx, registry).routes(),
             *VersionHandlers(ctx, registry, versions).routes(),
+            *TriggerHandlers(ctx, triggers).routes(),
         ],
         default=_not_served,
     )
