@@ -1,0 +1,178 @@
+"""The invoker over a real registry (SQLite), a real pool and real IAM: what one invocation
+leaves behind (result, log, metrics, a usage record) and what it is given (agency keys)."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import zipfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from tests.functions.conftest import OWN_RUNTIME, PoolFactory, own_catalog
+from welkin.config import Settings
+from welkin.core import migrate
+from welkin.core.clock import SystemClock
+from welkin.core.db import Database
+from welkin.core.event_store import EventStore
+from welkin.core.events import EventBus
+from welkin.functions.code import CodeStore
+from welkin.functions.configuration import ConfigChanges
+from welkin.functions.credentials import AgencyCredentials
+from welkin.functions.deps import DependencyInstaller
+from welkin.functions.invocation_logs import InvocationLogs
+from welkin.functions.invoker import FunctionDisabled, Invoker, InvokeRequest
+from welkin.functions.metrics import FunctionMetrics
+from welkin.functions.models import CodeType
+from welkin.functions.packages import PackageLimits
+from welkin.functions.service import FunctionRegistry, Scope
+from welkin.functions.sources import CodeInput, CodeSources
+from welkin.functions.urns import FunctionRef
+from welkin.functions.usage_meter import TOPIC, UsageMeter
+from welkin.iam.keyring import Keyring
+from welkin.iam.models import AuthMethod, Principal
+from welkin.iam.service import Iam
+
+SOURCE = """
+import os
+def handler(event, context):
+    print("working on", context.getRequestID())
+    if event.get("fail"):
+        raise ValueError("asked to fail")
+    return {"echo": event, "ak": context.getAccessKey(), "token": bool(context.getSecurityToken()),
+            "endpoint": os.environ.get("WELKIN_ENDPOINT"), "func": os.environ.get("RUNTIME_FUNC_NAME")}
+"""
+
+
+def package(source: str) -> str:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("index.py", source)
+    return base64.b64encode(out.getvalue()).decode()
+
+
+@dataclass
+class World:
+    invoker: Invoker
+    registry: FunctionRegistry
+    iam: Iam
+    scope: Scope
+    events: EventBus
+    usage: UsageMeter
+    db: Database
+
+
+@pytest.fixture
+async def world(tmp_path: Path, make_pool: PoolFactory) -> AsyncIterator[World]:
+    url = f"sqlite:///{tmp_path / 'welkin.db'}"
+    migrate.upgrade(url)
+    db = Database(url)
+    clock = SystemClock()
+    settings = Settings(data_dir=tmp_path)
+    keyring = Keyring(Fernet.generate_key())
+    iam = Iam.build(db, clock, keyring, settings)
+    created = await iam.identity.create_account("acme", "Strong-pass-1234")
+    project = created.projects[0]
+    principal = Principal(
+        created.account.id,
+        "acme",
+        created.admin.id,
+        created.admin.name,
+        AuthMethod.PASSWORD,
+        project.id,
+        False,
+    )
+    functions = tmp_path / "functions"
+    registry = FunctionRegistry(
+        db,
+        clock,
+        settings.region,
+        iam.permissions,
+        keyring,
+        CodeStore(functions, PackageLimits(1 << 20)),
+        CodeSources(None, 1 << 20),
+        own_catalog(),
+        DependencyInstaller(functions, None),
+    )
+    pool = await make_pool(endpoint="http://127.0.0.1:9")
+    events = EventBus(db, clock)
+    usage = UsageMeter(db, events)
+    credentials = AgencyCredentials(iam.keys, clock)
+    invoker = Invoker(registry, pool, credentials, InvocationLogs(), FunctionMetrics(), usage, clock, 8)
+    yield World(invoker, registry, iam, Scope(principal, project), events, usage, db)
+    await usage.stop()
+    await db.close()
+
+
+async def deploy(world: World, name: str, **changes: object) -> FunctionRef:
+    config = ConfigChanges(
+        runtime=OWN_RUNTIME, handler="index.handler", memory_size=256, timeout=10, **changes
+    )  # type: ignore[arg-type]
+    await world.registry.create(
+        world.scope, "default", name, config, CodeInput(CodeType.ZIP, package(SOURCE), None, None)
+    )
+    return FunctionRef("default", name, None)
+
+
+async def test_an_invocation_returns_its_result_and_leaves_a_log_metrics_and_usage(world: World) -> None:
+    ref = await deploy(world, "echo")
+    project = world.scope.project.id
+    first = await world.invoker.invoke(InvokeRequest(project, ref, b'{"n": 1}', "api", "req-1"))
+    second = await world.invoker.invoke(InvokeRequest(project, ref, b'{"fail": true}', "api"))
+
+    assert first.error is None
+    assert first.cold_start
+    assert first.request_id == "req-1"
+    body = json.loads(first.body)
+    assert body["echo"] == {"n": 1}
+    assert body["ak"] == ""
+    assert body["token"] is False
+    assert (body["endpoint"], body["func"]) == ("http://127.0.0.1:9", "echo")
+    assert second.error is not None
+    assert second.error.type == "ValueError"
+    assert not second.cold_start
+    assert len(second.request_id) == 32
+
+    urn = f"urn:fss:{world.registry.region}:{project}:function:default:echo"
+    [log] = world.invoker.logs.recent(urn, 10, request_id="req-1")
+    assert "working on req-1" in log.text
+    assert log.status == "success"
+    assert log.source == "api"
+    snapshot = world.invoker.metrics.snapshot(urn, 1)
+    assert (snapshot.invocations, snapshot.errors, snapshot.function_errors, snapshot.cold_starts) == (
+        2,
+        1,
+        1,
+        1,
+    )
+    assert snapshot.duration_p50_ms > 0
+
+    assert await world.usage.flush() == 2
+    store = EventStore()
+    async with world.db.read() as conn:
+        seen = await store.after(conn, 0, TOPIC, await store.head(conn), 100)
+    records = [e.payload for e in seen]
+    assert {r["request_id"] for r in records} >= {"req-1"}
+    record = next(r for r in records if r["request_id"] == "req-1")
+    assert (record["function_urn"], record["memory_mb"], record["source"]) == (urn, 256, "api")
+    assert record["gb_seconds"] == pytest.approx(0.25 * record["duration_ms"] / 1000)  # type: ignore[operator]
+
+
+async def test_max_instance_num_zero_disables_a_function(world: World) -> None:
+    ref = await deploy(world, "off", max_instance_num=0)
+    with pytest.raises(FunctionDisabled, match="max_instance_num"):
+        await world.invoker.invoke(InvokeRequest(world.scope.project.id, ref, b"{}", "api"))
+
+
+async def test_a_function_with_an_agency_gets_its_temporary_keys(world: World) -> None:
+    await world.iam.keys.create_agency(world.scope.principal, "fgs-runner", "acme", "", "FOREVER")
+    ref = await deploy(world, "agent", app_xrole="fgs-runner")
+    result = await world.invoker.invoke(InvokeRequest(world.scope.project.id, ref, b"{}", "timer"))
+    body = json.loads(result.body)
+    assert len(body["ak"]) == 20
+    assert body["token"] is True
