@@ -24,13 +24,18 @@ from welkin.config import Settings
 from welkin.core import migrate
 from welkin.core.clock import Clock, SystemClock
 from welkin.core.db import Database
+from welkin.core.errors import Unavailable
 from welkin.core.events import EventBus
 from welkin.core.http import ErrorBoundary, PrefixDispatcher, RequestIdMiddleware, huawei_error
 from welkin.functions.assembly import build_registry, max_request_bytes
 from welkin.functions.fgsapi.app import fgs_app, is_fgs_path
+from welkin.functions.fgsapi.errors import fgs_error
 from welkin.functions.service import FunctionRegistry
 from welkin.functions.triggers.bucket_link import BucketLink
+from welkin.functions.triggers.http_api import is_http_trigger_path
+from welkin.functions.triggers.invoking import Invoking
 from welkin.functions.triggers.service import TriggerService
+from welkin.functions.triggers.sources import TriggerSources
 from welkin.iam.api.accounts import AccountApi
 from welkin.iam.api.context import ApiContext, AuditMiddleware, keystone_error, route_not_found
 from welkin.iam.api.identity import IdentityApi
@@ -73,6 +78,7 @@ class Region:
     functions: FunctionRegistry
     triggers: TriggerService
     root_credentials: RootCredentials | None = None
+    trigger_sources: TriggerSources | None = None
 
     @classmethod
     def create(cls, settings: Settings, clock: Clock | None = None) -> Region:
@@ -87,6 +93,13 @@ class Region:
         triggers = TriggerService(db, clock, functions, BucketLink(obs.buckets, iam.permissions))
         return cls(settings, clock, db, iam, obs, events, functions, triggers)
 
+    def serve_triggers(self, invoker: Invoking) -> None:
+        """Run HTTP, OBS and timer triggers through ``invoker``; call before ``start``."""
+        api = ApiContext(self.iam, self.settings.max_json_body_bytes)
+        self.trigger_sources = TriggerSources(
+            self.db, self.clock, self.events, self.settings.region, api, invoker
+        )
+
     async def start(self) -> None:
         await asyncio.to_thread(migrate.upgrade, self.settings.metadata_url)
         self.root_credentials = await bootstrap(self.iam, self.settings.data_dir)
@@ -94,11 +107,20 @@ class Region:
         await self.obs.start()
         await asyncio.to_thread(self.functions.code.clear_tmp)
         await self.functions.collect_unused_code()
+        if self.trigger_sources is not None:
+            await self.trigger_sources.start()
 
     async def stop(self) -> None:
+        if self.trigger_sources is not None:
+            await self.trigger_sources.stop()
         await self.obs.stop()
         await self.events.stop()
         await self.db.close()
+
+    async def _http_triggers(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.trigger_sources is None:
+            raise Unavailable("HTTP triggers need the invoker, which this region does not run.")
+        await self.trigger_sources.http(scope, receive, send)
 
     def s3_app(self) -> S3Api:
         routes = Routes()
@@ -157,6 +179,7 @@ class Region:
         functiongraph = fgs_app(
             self.iam, self.functions, self.triggers, self.clock, max_request_bytes(self.settings)
         )
+        http_triggers = ErrorBoundary(self._http_triggers, fgs_error)
         by_path = PrefixDispatcher(
             {"/v3.0": huawei_app, "/welkin": huawei_app, "/v3": keystone_app, "/health": front}, s3
         )
@@ -166,6 +189,8 @@ class Region:
                 await front(scope, receive, send)
             elif scope["type"] == "http" and s3.addresses_by_host(scope):
                 await s3(scope, receive, send)
+            elif scope["type"] == "http" and is_http_trigger_path(scope["path"]):
+                await http_triggers(scope, receive, send)
             elif scope["type"] == "http" and is_fgs_path(scope["path"]):
                 await functiongraph(scope, receive, send)
             else:

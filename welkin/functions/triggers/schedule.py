@@ -117,7 +117,9 @@ def parse_cron(text: str) -> Schedule:
     text = _DESCRIPTORS.get(text, text)
     fields = text.upper().split()
     if len(fields) == 7:
-        fields = fields[:6]  # a year field, as Quartz allows; years are not restricted here
+        if fields[6] not in ("*", "?"):
+            raise errors.InvalidArgument(f"Cron {text!r}: a year field may only be * here.")
+        fields = fields[:6]
     if len(fields) != 6:
         raise errors.InvalidArgument(
             f"Cron {text!r} needs six fields: second minute hour day-of-month month day-of-week."
