@@ -24,16 +24,15 @@ from welkin.config import Settings
 from welkin.core import migrate
 from welkin.core.clock import Clock, SystemClock
 from welkin.core.db import Database
-from welkin.core.errors import Unavailable
 from welkin.core.events import EventBus
 from welkin.core.http import ErrorBoundary, PrefixDispatcher, RequestIdMiddleware, huawei_error
 from welkin.functions.assembly import build_registry, max_request_bytes
 from welkin.functions.fgsapi.app import fgs_app, is_fgs_path
 from welkin.functions.fgsapi.errors import fgs_error
+from welkin.functions.invocations import Invocations
 from welkin.functions.service import FunctionRegistry
 from welkin.functions.triggers.bucket_link import BucketLink
 from welkin.functions.triggers.http_api import is_http_trigger_path
-from welkin.functions.triggers.invoking import Invoking
 from welkin.functions.triggers.service import TriggerService
 from welkin.functions.triggers.sources import TriggerSources
 from welkin.iam.api.accounts import AccountApi
@@ -76,9 +75,11 @@ class Region:
     obs: Obs
     events: EventBus
     functions: FunctionRegistry
+    invocations: Invocations
     triggers: TriggerService
+    trigger_sources: TriggerSources
     root_credentials: RootCredentials | None = None
-    trigger_sources: TriggerSources | None = None
+    pool_start_seconds: float = 0.0
 
     @classmethod
     def create(cls, settings: Settings, clock: Clock | None = None) -> Region:
@@ -90,15 +91,11 @@ class Region:
         events = EventBus(db, clock)
         obs = Obs.build(db, clock, settings.data_dir, settings.region, events)
         functions = build_registry(settings, db, clock, iam, keyring, obs)
+        invocations = Invocations.build(settings, db, clock, iam.keys, events, functions)
         triggers = TriggerService(db, clock, functions, BucketLink(obs.buckets, iam.permissions))
-        return cls(settings, clock, db, iam, obs, events, functions, triggers)
-
-    def serve_triggers(self, invoker: Invoking) -> None:
-        """Run HTTP, OBS and timer triggers through ``invoker``; call before ``start``."""
-        api = ApiContext(self.iam, self.settings.max_json_body_bytes)
-        self.trigger_sources = TriggerSources(
-            self.db, self.clock, self.events, self.settings.region, api, invoker
-        )
+        api = ApiContext(iam, settings.max_json_body_bytes)
+        sources = TriggerSources(db, clock, events, settings.region, api, invocations.invoker)
+        return cls(settings, clock, db, iam, obs, events, functions, invocations, triggers, sources)
 
     async def start(self) -> None:
         await asyncio.to_thread(migrate.upgrade, self.settings.metadata_url)
@@ -107,20 +104,15 @@ class Region:
         await self.obs.start()
         await asyncio.to_thread(self.functions.code.clear_tmp)
         await self.functions.collect_unused_code()
-        if self.trigger_sources is not None:
-            await self.trigger_sources.start()
+        self.pool_start_seconds = await self.invocations.start()
+        await self.trigger_sources.start()
 
     async def stop(self) -> None:
-        if self.trigger_sources is not None:
-            await self.trigger_sources.stop()
+        await self.trigger_sources.stop()
+        await self.invocations.stop()
         await self.obs.stop()
         await self.events.stop()
         await self.db.close()
-
-    async def _http_triggers(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.trigger_sources is None:
-            raise Unavailable("HTTP triggers need the invoker, which this region does not run.")
-        await self.trigger_sources.http(scope, receive, send)
 
     def s3_app(self) -> S3Api:
         routes = Routes()
@@ -177,9 +169,14 @@ class Region:
         keystone_app = ErrorBoundary(iam, keystone_error)
         s3 = self.s3_app()
         functiongraph = fgs_app(
-            self.iam, self.functions, self.triggers, self.clock, max_request_bytes(self.settings)
+            self.iam,
+            self.functions,
+            self.invocations,
+            self.triggers,
+            self.clock,
+            max_request_bytes(self.settings),
         )
-        http_triggers = ErrorBoundary(self._http_triggers, fgs_error)
+        http_triggers = ErrorBoundary(self.trigger_sources.http, fgs_error)
         by_path = PrefixDispatcher(
             {"/v3.0": huawei_app, "/welkin": huawei_app, "/v3": keystone_app, "/health": front}, s3
         )

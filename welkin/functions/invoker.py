@@ -132,7 +132,18 @@ class Invoker:
         now = self.clock.now()
         code = result.error.code if result.error is not None else ""
         kind = None if not code else ("system" if code in _SYSTEM_ERRORS else "function")
-        self.metrics.invoked(urn, now, result.duration_ms, kind, result.init_duration_ms)
+        usage = UsageRecord.of(
+            spec.account_id,
+            spec.project_id,
+            urn,
+            spec.version,
+            result.request_id,
+            source,
+            result.duration_ms,
+            result.billed_memory_mb,
+            now.isoformat(),
+        )
+        self.metrics.invoked(urn, now, result.duration_ms, kind, result.init_duration_ms, usage.gb_seconds)
         self.logs.add(
             urn,
             spec.version,
@@ -144,16 +155,4 @@ class Invoker:
             result.log,
             result.log_truncated,
         )
-        self.usage.record(
-            UsageRecord.of(
-                spec.account_id,
-                spec.project_id,
-                urn,
-                spec.version,
-                result.request_id,
-                source,
-                result.duration_ms,
-                result.billed_memory_mb,
-                now.isoformat(),
-            )
-        )
+        self.usage.record(usage)

@@ -8,7 +8,8 @@ each start of the server.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 _DURATIONS_KEPT = 2048
@@ -43,6 +44,7 @@ class MinuteFigures:
     duration_total_ms: float = 0.0
     max_duration_ms: float = 0.0
     min_duration_ms: float = 0.0
+    gb_seconds: float = 0.0
 
 
 @dataclass
@@ -80,6 +82,7 @@ class FunctionMetrics:
         duration_ms: float,
         error: str | None,
         cold_start_ms: float | None,
+        gb_seconds: float,
     ) -> None:
         """``error``: None, "function" (the handler failed) or "system" (the platform did)."""
         fn = self._of(function_urn)
@@ -91,6 +94,7 @@ class FunctionMetrics:
         minute = fn.minute(at)
         minute.count += 1
         minute.duration_total_ms += duration_ms
+        minute.gb_seconds += gb_seconds
         minute.max_duration_ms = max(minute.max_duration_ms, duration_ms)
         minute.min_duration_ms = (
             duration_ms if minute.count == 1 else min(minute.min_duration_ms, duration_ms)
@@ -127,30 +131,35 @@ class FunctionMetrics:
             instances=instances,
         )
 
-    def minutes(self, function_urn: str | None, since: datetime) -> dict[int, MinuteFigures]:
-        """Figures per minute (epoch minute) since ``since``: of one function, or all summed."""
+    def minutes(self, since: datetime, match: Callable[[str], bool]) -> dict[int, MinuteFigures]:
+        """Figures per minute (epoch minute) since ``since``, summed over the functions whose
+        URN ``match`` accepts."""
         first = int(since.timestamp()) // 60
-        chosen = [self._functions[function_urn]] if function_urn in self._functions else []
-        if function_urn is None:
-            chosen = list(self._functions.values())
         out: dict[int, MinuteFigures] = {}
-        for fn in chosen:
+        for urn, fn in self._functions.items():
+            if not match(urn):
+                continue
             for key, figures in fn.minutes.items():
                 if key < first:
                     continue
-                total = out.setdefault(key, MinuteFigures())
+                total = out.get(key)
+                if total is None:
+                    out[key] = replace(figures)
+                    continue
                 total.count += figures.count
                 total.errors += figures.errors
                 total.function_errors += figures.function_errors
                 total.system_errors += figures.system_errors
                 total.throttles += figures.throttles
                 total.duration_total_ms += figures.duration_total_ms
+                total.gb_seconds += figures.gb_seconds
                 total.max_duration_ms = max(total.max_duration_ms, figures.max_duration_ms)
-                total.min_duration_ms = (
-                    figures.min_duration_ms
-                    if total.count == figures.count
-                    else min(total.min_duration_ms, figures.min_duration_ms)
-                )
+                if figures.count:
+                    total.min_duration_ms = (
+                        figures.min_duration_ms
+                        if total.count == figures.count
+                        else min(total.min_duration_ms, figures.min_duration_ms)
+                    )
         return dict(sorted(out.items()))
 
 

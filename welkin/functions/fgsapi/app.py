@@ -1,7 +1,6 @@
-"""FunctionGraph's management API assembled: routes, audit, and FunctionGraph's error format.
+"""FunctionGraph's API assembled: routes, audit, and FunctionGraph's error format.
 
-Invocation (``/invocations``, ``/invocations-async``) is not served yet: it needs
-the instance pool. Its paths answer 404 FSS.0404 saying so.
+Paths not served answer 404 FSS.0404 saying so.
 """
 
 from __future__ import annotations
@@ -14,12 +13,16 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from welkin.core import errors
 from welkin.core.clock import Clock
 from welkin.core.http import ErrorBoundary
+from welkin.functions.fgsapi.async_api import AsyncHandlers
 from welkin.functions.fgsapi.context import FgsContext
 from welkin.functions.fgsapi.errors import fgs_error
 from welkin.functions.fgsapi.functions import FunctionHandlers
+from welkin.functions.fgsapi.invoke import InvokeHandlers
+from welkin.functions.fgsapi.logs import LogHandlers
 from welkin.functions.fgsapi.triggers import TriggerHandlers
 from welkin.functions.fgsapi.usage import UsageHandlers
 from welkin.functions.fgsapi.versions import VersionHandlers
+from welkin.functions.invocations import Invocations
 from welkin.functions.service import FunctionRegistry
 from welkin.functions.triggers.service import TriggerService
 from welkin.functions.versions import VersionService
@@ -36,20 +39,28 @@ def is_fgs_path(path: str) -> bool:
 async def _not_served(scope: Scope, receive: Receive, send: Send) -> None:
     raise errors.NotFound(
         f"No FunctionGraph API at {scope['method']} {scope['path']} in this Welkin "
-        "(invocations and triggers arrive with the instance pool)."
+        "(see docs/functions.md for what is served)."
     )
 
 
 def fgs_app(
-    iam: Iam, registry: FunctionRegistry, triggers: TriggerService, clock: Clock, max_body: int
+    iam: Iam,
+    registry: FunctionRegistry,
+    invocations: Invocations,
+    triggers: TriggerService,
+    clock: Clock,
+    max_body: int,
 ) -> ASGIApp:
     ctx = FgsContext(ApiContext(iam, max_body), registry.region)
     versions = VersionService(registry)
     router = Router(
         [
-            *UsageHandlers(ctx, registry, clock).routes(),
+            *UsageHandlers(ctx, registry, invocations.invoker, clock).routes(),
             *FunctionHandlers(ctx, registry).routes(),
             *VersionHandlers(ctx, registry, versions).routes(),
+            *InvokeHandlers(ctx, registry, invocations.invoker).routes(),
+            *AsyncHandlers(ctx, registry, invocations.queue).routes(),
+            *LogHandlers(ctx, registry, invocations.invoker.logs).routes(),
             *TriggerHandlers(ctx, triggers).routes(),
         ],
         default=_not_served,

@@ -1,7 +1,7 @@
 """triggers schema: FunctionGraph triggers (HTTP, OBS, timer)
 
 Revision ID: 0006_triggers_schema
-Revises: 0004_functions_schema
+Revises: 0005_async_invocations
 Create Date: 2026-11-30 06:40:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_triggers_schema"
-down_revision = "0004_functions_schema"
+down_revision = "0005_async_invocations"
 branch_labels = None
 depends_on = None
 
