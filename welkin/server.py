@@ -28,8 +28,13 @@ from welkin.core.events import EventBus
 from welkin.core.http import ErrorBoundary, PrefixDispatcher, RequestIdMiddleware, huawei_error
 from welkin.functions.assembly import build_registry, max_request_bytes
 from welkin.functions.fgsapi.app import fgs_app, is_fgs_path
+from welkin.functions.fgsapi.errors import fgs_error
 from welkin.functions.invocations import Invocations
 from welkin.functions.service import FunctionRegistry
+from welkin.functions.triggers.bucket_link import BucketLink
+from welkin.functions.triggers.http_api import is_http_trigger_path
+from welkin.functions.triggers.service import TriggerService
+from welkin.functions.triggers.sources import TriggerSources
 from welkin.iam.api.accounts import AccountApi
 from welkin.iam.api.context import ApiContext, AuditMiddleware, keystone_error, route_not_found
 from welkin.iam.api.identity import IdentityApi
@@ -71,6 +76,8 @@ class Region:
     events: EventBus
     functions: FunctionRegistry
     invocations: Invocations
+    triggers: TriggerService
+    trigger_sources: TriggerSources
     root_credentials: RootCredentials | None = None
     pool_start_seconds: float = 0.0
 
@@ -85,7 +92,10 @@ class Region:
         obs = Obs.build(db, clock, settings.data_dir, settings.region, events)
         functions = build_registry(settings, db, clock, iam, keyring, obs)
         invocations = Invocations.build(settings, db, clock, iam.keys, events, functions)
-        return cls(settings, clock, db, iam, obs, events, functions, invocations)
+        triggers = TriggerService(db, clock, functions, BucketLink(obs.buckets, iam.permissions))
+        api = ApiContext(iam, settings.max_json_body_bytes)
+        sources = TriggerSources(db, clock, events, settings.region, api, invocations.invoker)
+        return cls(settings, clock, db, iam, obs, events, functions, invocations, triggers, sources)
 
     async def start(self) -> None:
         await asyncio.to_thread(migrate.upgrade, self.settings.metadata_url)
@@ -95,8 +105,10 @@ class Region:
         await asyncio.to_thread(self.functions.code.clear_tmp)
         await self.functions.collect_unused_code()
         self.pool_start_seconds = await self.invocations.start()
+        await self.trigger_sources.start()
 
     async def stop(self) -> None:
+        await self.trigger_sources.stop()
         await self.invocations.stop()
         await self.obs.stop()
         await self.events.stop()
@@ -157,8 +169,14 @@ class Region:
         keystone_app = ErrorBoundary(iam, keystone_error)
         s3 = self.s3_app()
         functiongraph = fgs_app(
-            self.iam, self.functions, self.invocations, self.clock, max_request_bytes(self.settings)
+            self.iam,
+            self.functions,
+            self.invocations,
+            self.triggers,
+            self.clock,
+            max_request_bytes(self.settings),
         )
+        http_triggers = ErrorBoundary(self.trigger_sources.http, fgs_error)
         by_path = PrefixDispatcher(
             {"/v3.0": huawei_app, "/welkin": huawei_app, "/v3": keystone_app, "/health": front}, s3
         )
@@ -168,6 +186,8 @@ class Region:
                 await front(scope, receive, send)
             elif scope["type"] == "http" and s3.addresses_by_host(scope):
                 await s3(scope, receive, send)
+            elif scope["type"] == "http" and is_http_trigger_path(scope["path"]):
+                await http_triggers(scope, receive, send)
             elif scope["type"] == "http" and is_fgs_path(scope["path"]):
                 await functiongraph(scope, receive, send)
             else:

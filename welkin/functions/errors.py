@@ -71,3 +71,10 @@ class InUse(errors.Conflict):
 
     code = "InUse"
     status = 428
+
+
+class BadGateway(errors.WelkinError):
+    """A function behind an HTTP trigger failed or answered with something that is not an HTTP response."""
+
+    code = "BadGateway"
+    status = 502

@@ -171,6 +171,11 @@ FGS_INVOKE = "functiongraph:function:invoke"
 FGS_INVOKE_ASYNC = "functiongraph:function:invokeAsync"
 FGS_LIST_QUOTAS = "functiongraph:quota:list"
 FGS_GET_STATISTICS = "functiongraph:function:getStatistics"
+FGS_CREATE_TRIGGER = "functiongraph:trigger:create"
+FGS_LIST_TRIGGERS = "functiongraph:trigger:list"
+FGS_GET_TRIGGER = "functiongraph:trigger:get"
+FGS_UPDATE_TRIGGER = "functiongraph:trigger:update"
+FGS_DELETE_TRIGGER = "functiongraph:trigger:delete"
 
 IAM_ACTIONS: frozenset[str] = frozenset(
     value for name, value in dict(globals()).items() if name.startswith("IAM_") and isinstance(value, str)

@@ -1,6 +1,6 @@
 """FunctionGraph's API assembled: routes, audit, and FunctionGraph's error format.
 
-Paths not served (triggers, until they arrive) answer 404 FSS.0404 saying so.
+Paths not served answer 404 FSS.0404 saying so.
 """
 
 from __future__ import annotations
@@ -19,10 +19,12 @@ from welkin.functions.fgsapi.errors import fgs_error
 from welkin.functions.fgsapi.functions import FunctionHandlers
 from welkin.functions.fgsapi.invoke import InvokeHandlers
 from welkin.functions.fgsapi.logs import LogHandlers
+from welkin.functions.fgsapi.triggers import TriggerHandlers
 from welkin.functions.fgsapi.usage import UsageHandlers
 from welkin.functions.fgsapi.versions import VersionHandlers
 from welkin.functions.invocations import Invocations
 from welkin.functions.service import FunctionRegistry
+from welkin.functions.triggers.service import TriggerService
 from welkin.functions.versions import VersionService
 from welkin.iam.api.context import ApiContext, AuditMiddleware
 from welkin.iam.service import Iam
@@ -37,12 +39,17 @@ def is_fgs_path(path: str) -> bool:
 async def _not_served(scope: Scope, receive: Receive, send: Send) -> None:
     raise errors.NotFound(
         f"No FunctionGraph API at {scope['method']} {scope['path']} in this Welkin "
-        "(triggers are not served yet)."
+        "(see docs/functions.md for what is served)."
     )
 
 
 def fgs_app(
-    iam: Iam, registry: FunctionRegistry, invocations: Invocations, clock: Clock, max_body: int
+    iam: Iam,
+    registry: FunctionRegistry,
+    invocations: Invocations,
+    triggers: TriggerService,
+    clock: Clock,
+    max_body: int,
 ) -> ASGIApp:
     ctx = FgsContext(ApiContext(iam, max_body), registry.region)
     versions = VersionService(registry)
@@ -54,6 +61,7 @@ def fgs_app(
             *InvokeHandlers(ctx, registry, invocations.invoker).routes(),
             *AsyncHandlers(ctx, registry, invocations.queue).routes(),
             *LogHandlers(ctx, registry, invocations.invoker.logs).routes(),
+            *TriggerHandlers(ctx, triggers).routes(),
         ],
         default=_not_served,
     )

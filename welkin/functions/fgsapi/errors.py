@@ -23,6 +23,7 @@ _CODES: tuple[tuple[type[errors.WelkinError], str, int], ...] = (
     (fgs.InvalidTimeout, "FSS.1008", 400),
     (fgs.InvalidUserData, "FSS.1009", 400),
     (fgs.InUse, "FSS.0428", 428),
+    (fgs.BadGateway, "FSS.0502", 502),
     (errors.MalformedBody, "FSS.0406", 406),
     (errors.RequestTooLarge, "FSS.0413", 413),
     (errors.MethodNotAllowed, "FSS.0405", 405),

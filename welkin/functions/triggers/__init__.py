@@ -1,0 +1,1 @@
+"""FunctionGraph triggers: HTTP (APIG), OBS and timer event sources that invoke a function."""
