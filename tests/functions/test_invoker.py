@@ -25,8 +25,9 @@ from welkin.functions.code import CodeStore
 from welkin.functions.configuration import ConfigChanges
 from welkin.functions.credentials import AgencyCredentials
 from welkin.functions.deps import DependencyInstaller
+from welkin.functions.errors import FunctionDisabled
 from welkin.functions.invocation_logs import InvocationLogs
-from welkin.functions.invoker import FunctionDisabled, Invoker, InvokeRequest
+from welkin.functions.invoker import Invoker, InvokeRequest
 from welkin.functions.metrics import FunctionMetrics
 from welkin.functions.models import CodeType
 from welkin.functions.packages import PackageLimits

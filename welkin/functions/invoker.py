@@ -20,6 +20,7 @@ from welkin.core import errors
 from welkin.core.clock import Clock
 from welkin.core.ids import new_request_id
 from welkin.functions.credentials import AgencyCredentials
+from welkin.functions.errors import FunctionDisabled
 from welkin.functions.invocation_logs import InvocationLogs
 from welkin.functions.metrics import FunctionMetrics
 from welkin.functions.models import FunctionVersionSpec
@@ -34,13 +35,6 @@ SOURCES = ("api", "http", "obs", "timer", "async", "destination")
 # Failures of the platform itself; every other error (exceptions, timeouts, memory, a handler
 # that exits) is the function's, as FunctionGraph counts them.
 _SYSTEM_ERRORS = {wire.SANDBOX_ERROR}
-
-
-class FunctionDisabled(errors.Conflict):
-    """``max_instance_num`` 0: FunctionGraph's way of switching a function off."""
-
-    code = "FunctionDisabled"
-    status = 403
 
 
 @dataclass(frozen=True)
