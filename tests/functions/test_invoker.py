@@ -3,6 +3,7 @@ leaves behind (result, log, metrics, a usage record) and what it is given (agenc
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import json
@@ -16,12 +17,13 @@ from cryptography.fernet import Fernet
 
 from tests.functions.conftest import OWN_RUNTIME, PoolFactory, own_catalog
 from welkin.config import Settings
-from welkin.core import migrate
+from welkin.core import errors, migrate
 from welkin.core.clock import SystemClock
 from welkin.core.db import Database
 from welkin.core.event_store import EventStore
 from welkin.core.events import EventBus
 from welkin.functions.code import CodeStore
+from welkin.functions.concurrency import AccountConcurrency
 from welkin.functions.configuration import ConfigChanges
 from welkin.functions.credentials import AgencyCredentials
 from welkin.functions.deps import DependencyInstaller
@@ -40,8 +42,9 @@ from welkin.iam.models import AuthMethod, Principal
 from welkin.iam.service import Iam
 
 SOURCE = """
-import os
+import os, time
 def handler(event, context):
+    time.sleep(event.get("sleep", 0))
     print("working on", context.getRequestID())
     if event.get("fail"):
         raise ValueError("asked to fail")
@@ -104,7 +107,17 @@ async def world(tmp_path: Path, make_pool: PoolFactory) -> AsyncIterator[World]:
     events = EventBus(db, clock)
     usage = UsageMeter(db, events)
     credentials = AgencyCredentials(iam.keys, clock)
-    invoker = Invoker(registry, pool, credentials, InvocationLogs(), FunctionMetrics(), usage, clock, 8)
+    invoker = Invoker(
+        registry,
+        pool,
+        credentials,
+        InvocationLogs(),
+        FunctionMetrics(),
+        usage,
+        clock,
+        8,
+        AccountConcurrency(2, 0.2),
+    )
     yield World(invoker, registry, iam, Scope(principal, project), events, usage, db)
     await usage.stop()
     await db.close()
@@ -177,3 +190,23 @@ async def test_a_function_with_an_agency_gets_its_temporary_keys(world: World) -
     body = json.loads(result.body)
     assert len(body["ak"]) == 20
     assert body["token"] is True
+
+
+async def test_an_account_beyond_its_concurrency_quota_is_throttled(world: World) -> None:
+    project = world.scope.project.id
+    refs = [await deploy(world, "one"), await deploy(world, "two")]
+    slow = b'{"sleep": 1.5}'
+    calls = [world.invoker.invoke(InvokeRequest(project, refs[i % 2], slow, "api")) for i in range(3)]
+    outcomes = await asyncio.gather(*calls, return_exceptions=True)
+    refused = [o for o in outcomes if isinstance(o, errors.TooManyRequests)]
+    assert len(refused) == 1
+    assert "concurrency quota" in refused[0].message
+    # Once they end, the account may run again.
+    assert (await world.invoker.invoke(InvokeRequest(project, refs[0], b"{}", "api"))).error is None
+    throttles = sum(
+        world.invoker.metrics.snapshot(
+            f"urn:fss:{world.registry.region}:{project}:function:default:{n}", 0
+        ).throttles
+        for n in ("one", "two")
+    )
+    assert throttles == 1
