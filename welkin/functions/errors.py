@@ -78,3 +78,10 @@ class BadGateway(errors.WelkinError):
 
     code = "BadGateway"
     status = 502
+
+
+class FunctionDisabled(errors.Conflict):
+    """``max_instance_num`` 0: FunctionGraph's way of switching a function off."""
+
+    code = "FunctionDisabled"
+    status = 403

@@ -10,7 +10,8 @@ from welkin.config import Settings
 from welkin.core.clock import Clock
 from welkin.core.db import Database
 from welkin.core.events import EventBus
-from welkin.functions.async_queue import AsyncQueue, AsyncSettings
+from welkin.functions.async_queue import DESTINATION_SOURCE, AsyncQueue, AsyncSettings
+from welkin.functions.concurrency import AccountConcurrency
 from welkin.functions.credentials import AgencyCredentials
 from welkin.functions.destinations import DestinationWriter
 from welkin.functions.invocation_logs import InvocationLogs
@@ -61,11 +62,12 @@ class Invocations:
             usage,
             clock,
             settings.functions_max_instances,
+            AccountConcurrency(settings.functions_account_concurrency, pool_settings.queue_wait_s),
         )
 
         async def invoke_async(project_id: str, urn: str, event: bytes) -> str:
             ref = parse_ref(urn, settings.region, project_id)
-            return await invoker.invoke_async(InvokeRequest(project_id, ref, event, "async"))
+            return await invoker.invoke_async(InvokeRequest(project_id, ref, event, DESTINATION_SOURCE))
 
         destinations = DestinationWriter(settings.region, settings.public_url, credentials, invoke_async)
         retry = AsyncSettings(retry_base_s=settings.functions_async_retry_ms / 1000)
