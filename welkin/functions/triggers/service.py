@@ -64,8 +64,8 @@ class TriggerService:
         self, scope: Scope, ref: FunctionRef, kind: TriggerType, status: TriggerStatus, data: Body
     ) -> Trigger:
         await self._authorize(scope, actions.FGS_CREATE_TRIGGER, ref)
-        validated = event_data.validate(kind, data, ref.name)
         now = self._clock.now()
+        validated = event_data.validate(kind, data, ref.name, now)
 
         def insert(conn: Conn) -> Trigger:
             target = self._registry.target_in(conn, scope.project.id, ref)  # the qualifier must exist
