@@ -10,7 +10,8 @@ is retried after ``retry_base_s * 2**n`` (capped) up to the function's
 ``max_async_retry_attempts``; an event older than ``max_async_event_age_in_seconds`` is
 discarded. A throttled attempt (429) is retried without counting. The finished record goes
 to the ``on_success`` / ``on_failure`` destination; a destination that cannot be reached is
-logged, not retried, and does not change the invocation's status.
+logged, not retried, and does not change the invocation's status. An invocation made by a
+destination does not go on to its own destinations (no loops).
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ from welkin.functions.spec import InvocationResult
 from welkin.functions.urns import FunctionRef, function_urn
 
 log = logging.getLogger(__name__)
+# The source of an invocation made by a FunctionGraph destination. Its own destinations are
+# not followed, so a function whose destination leads back to it cannot loop forever.
+DESTINATION_SOURCE = "destination"
 
 
 @dataclass(frozen=True)
@@ -249,7 +253,7 @@ class AsyncQueue:
         message: str,
         response: Any,
     ) -> None:
-        if destination is None:
+        if destination is None or item.source == DESTINATION_SOURCE:
             return
         body = record(item, urn, condition, code, message, response, self._clock.now())
         try:

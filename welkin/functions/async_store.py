@@ -85,12 +85,6 @@ def claim_due(conn: Conn, now: datetime, limit: int) -> list[AsyncInvocation]:
     return claimed
 
 
-def next_due(conn: Conn) -> datetime | None:
-    return conn.execute(
-        select(func.min(_q.next_at)).where(_q.status == AsyncStatus.WAIT.value)
-    ).scalar_one_or_none()
-
-
 def requeue_running(conn: Conn, now: datetime) -> int:
     """At start-up: what was running when the server stopped runs again (at least once)."""
     done = conn.execute(

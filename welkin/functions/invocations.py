@@ -10,7 +10,7 @@ from welkin.config import Settings
 from welkin.core.clock import Clock
 from welkin.core.db import Database
 from welkin.core.events import EventBus
-from welkin.functions.async_queue import AsyncQueue, AsyncSettings
+from welkin.functions.async_queue import DESTINATION_SOURCE, AsyncQueue, AsyncSettings
 from welkin.functions.credentials import AgencyCredentials
 from welkin.functions.destinations import DestinationWriter
 from welkin.functions.invocation_logs import InvocationLogs
@@ -65,7 +65,7 @@ class Invocations:
 
         async def invoke_async(project_id: str, urn: str, event: bytes) -> str:
             ref = parse_ref(urn, settings.region, project_id)
-            return await invoker.invoke_async(InvokeRequest(project_id, ref, event, "async"))
+            return await invoker.invoke_async(InvokeRequest(project_id, ref, event, DESTINATION_SOURCE))
 
         destinations = DestinationWriter(settings.region, settings.public_url, credentials, invoke_async)
         retry = AsyncSettings(retry_base_s=settings.functions_async_retry_ms / 1000)

@@ -30,7 +30,7 @@ from welkin.functions.urns import FunctionRef, function_urn
 from welkin.functions.usage_meter import UsageMeter, UsageRecord
 from welkin.runtime import wire
 
-SOURCES = ("api", "http", "obs", "timer", "async")
+SOURCES = ("api", "http", "obs", "timer", "async", "destination")
 # Failures of the platform itself; every other error (exceptions, timeouts, memory, a handler
 # that exits) is the function's, as FunctionGraph counts them.
 _SYSTEM_ERRORS = {wire.SANDBOX_ERROR}
@@ -48,7 +48,7 @@ class InvokeRequest:
     project_id: str
     ref: FunctionRef  # latest, a version or an alias
     event: bytes  # the JSON event as sent
-    source: str  # "api" | "http" | "obs" | "timer" | "async"
+    source: str  # "api" | "http" | "obs" | "timer" | "async" (| "destination", made by the queue)
     request_id: str | None = None  # made when None
 
 
@@ -84,6 +84,8 @@ class Invoker:
     async def invoke(self, request: InvokeRequest) -> InvocationResult:
         """Run the function now and return what came of it; the function's own failures are
         results (``result.error``); refusals (not found, disabled, 429) are raised."""
+        if request.source not in SOURCES:
+            raise errors.InvalidArgument(f"Unknown invocation source {request.source!r}.")
         request_id = request.request_id or new_request_id()
         spec = await self.registry.resolve(request.project_id, request.ref)
         if spec.max_instance_num == 0:
