@@ -30,6 +30,7 @@ from welkin.functions.sources import CodeInput, CodeSources
 from welkin.functions.triggers import store
 from welkin.functions.triggers.bucket_link import BucketLink
 from welkin.functions.triggers.models import TriggerStatus, TriggerType
+from welkin.functions.triggers.routes import HttpRoutes
 from welkin.functions.triggers.service import TriggerService
 from welkin.functions.urns import FunctionRef
 from welkin.iam.keyring import Keyring
@@ -68,7 +69,11 @@ async def world(db: Database, clock: ManualClock, tmp_path: Path) -> World:
     )  # fmt: skip
     buckets = BucketLink(BucketService(db, clock, settings.region), iam.permissions)
     world = World(
-        registry, TriggerService(db, clock, registry, buckets), Scope(principal, project), db, clock
+        registry,
+        TriggerService(db, clock, registry, buckets, HttpRoutes(db, clock)),
+        Scope(principal, project),
+        db,
+        clock,
     )
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
