@@ -33,6 +33,7 @@ from welkin.functions.invocations import Invocations
 from welkin.functions.service import FunctionRegistry
 from welkin.functions.triggers.bucket_link import BucketLink
 from welkin.functions.triggers.http_api import is_http_trigger_path
+from welkin.functions.triggers.routes import HttpRoutes
 from welkin.functions.triggers.service import TriggerService
 from welkin.functions.triggers.sources import TriggerSources
 from welkin.iam.api.accounts import AccountApi
@@ -92,9 +93,10 @@ class Region:
         obs = Obs.build(db, clock, settings.data_dir, settings.region, events)
         functions = build_registry(settings, db, clock, iam, keyring, obs)
         invocations = Invocations.build(settings, db, clock, iam.keys, events, functions)
-        triggers = TriggerService(db, clock, functions, BucketLink(obs.buckets, iam.permissions))
+        routes = HttpRoutes(db, clock)
+        triggers = TriggerService(db, clock, functions, BucketLink(obs.buckets, iam.permissions), routes)
         api = ApiContext(iam, settings.max_json_body_bytes)
-        sources = TriggerSources(db, clock, events, settings.region, api, invocations.invoker)
+        sources = TriggerSources(db, clock, events, routes, settings.region, api, invocations.invoker)
         return cls(settings, clock, db, iam, obs, events, functions, invocations, triggers, sources)
 
     async def start(self) -> None:

@@ -44,6 +44,7 @@ from welkin.functions.sources import CodeInput, CodeSources
 from welkin.functions.spec import InvocationResult
 from welkin.functions.triggers.bucket_link import BucketLink
 from welkin.functions.triggers.models import TriggerStatus, TriggerType
+from welkin.functions.triggers.routes import HttpRoutes
 from welkin.functions.triggers.service import TriggerService
 from welkin.functions.triggers.sources import TriggerSources
 from welkin.functions.urns import FunctionRef
@@ -116,8 +117,9 @@ async def world(tmp_path: Path, make_pool: PoolFactory) -> AsyncIterator[World]:
     pool = await make_pool(endpoint="http://127.0.0.1:9")
     invoker = Invoker(registry, pool, AgencyCredentials(iam.keys, clock), InvocationLogs(), FunctionMetrics(),
                       usage, clock, 8)  # fmt: skip
-    triggers = TriggerService(db, clock, registry, BucketLink(obs.buckets, iam.permissions))
-    sources = TriggerSources(db, clock, events, settings.region, ApiContext(iam, 1 << 20), invoker)
+    routes = HttpRoutes(db, clock)
+    triggers = TriggerService(db, clock, registry, BucketLink(obs.buckets, iam.permissions), routes)
+    sources = TriggerSources(db, clock, events, routes, settings.region, ApiContext(iam, 1 << 20), invoker)
     world = World(invoker, triggers, sources, obs, events, Scope(principal, project), clock, db, iam)
 
     async def run_now(request: InvokeRequest, request_id: str) -> None:
@@ -313,3 +315,16 @@ async def test_disabled_and_deleted_obs_triggers_invoke_nothing(world: World) ->
     await asyncio.sleep(0.5)
     assert world.ran == []
     assert (await world.obs.buckets.get(bucket)).notification is None
+
+
+async def test_a_disabled_or_deleted_http_trigger_stops_at_once(world: World) -> None:
+    trigger_id = await add(world, TriggerType.APIG, path="/api", auth="NONE")
+    url = f"/_apig/{world.project}/api"
+    async with http(world) as client:
+        assert (await client.get(url)).status_code == 201
+        await world.triggers.set_status(world.scope, FN, TriggerType.APIG, trigger_id, TriggerStatus.DISABLED)
+        assert (await client.get(url)).status_code == 404
+        await world.triggers.set_status(world.scope, FN, TriggerType.APIG, trigger_id, TriggerStatus.ACTIVE)
+        assert (await client.get(url)).status_code == 201
+        await world.triggers.delete(world.scope, FN, TriggerType.APIG, trigger_id)
+        assert (await client.get(url)).status_code == 404

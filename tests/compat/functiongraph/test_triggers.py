@@ -70,7 +70,13 @@ def test_cron_and_bad_schedules(tenant: Tenant) -> None:
         tenant, fn.func_urn, "TIMER", name="nightly", schedule_type="Cron", schedule="0 30 2 * * ?"
     )
     assert made.event_data.schedule == "0 30 2 * * ?"
-    for schedule_type, schedule in (("Cron", "* * *"), ("Rate", "61m"), ("Rate", "soon"), ("Weekly", "1")):
+    for schedule_type, schedule in (
+        ("Cron", "* * *"),
+        ("Rate", "61m"),
+        ("Rate", "soon"),
+        ("Weekly", "1"),
+        ("Cron", "0 0 0 30 FEB *"),
+    ):
         fields = {"name": unique(), "schedule_type": schedule_type, "schedule": schedule}
         bad = failure(lambda fields=fields: add_trigger(tenant, fn.func_urn, "TIMER", **fields))
         assert (bad.status_code, bad.error_code) == (400, "FSS.0400"), bad.error_msg

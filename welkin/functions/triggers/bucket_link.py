@@ -6,9 +6,13 @@ configuration of the bucket that selects it. An OBS trigger therefore keeps one
 ``fgs-trigger-<trigger id>``, the function's URN as target and the trigger's events
 and prefix/suffix filter; the trigger consumer recognises its events by that id.
 The entry is written when the trigger is made and removed when it is deleted.
+Changes to the document are read-modify-write, serialised within this process so
+that triggers made at once on one bucket do not drop each other's entries.
 """
 
 from __future__ import annotations
+
+import asyncio
 
 from welkin.core import errors
 from welkin.functions.triggers.event_data import s3_events
@@ -34,6 +38,7 @@ class BucketLink:
     def __init__(self, buckets: BucketService, permissions: PermissionService) -> None:
         self._buckets = buckets
         self._permissions = permissions
+        self._writing = asyncio.Lock()
 
     async def attach(self, principal: Principal, trigger: Trigger, target_urn: str) -> None:
         """Add the trigger's configuration; the caller must own the bucket and may set its notifications."""
@@ -47,7 +52,13 @@ class BucketLink:
             raise errors.AccessDenied(f"OBS trigger: bucket {name!r} is not one of your account's buckets.")
         resource = f"obs:{bucket.region}:{bucket.account_id}:bucket:{bucket.name}"
         await self._permissions.authorize(principal, actions.OBS_PUT_BUCKET_NOTIFICATION, resource)
-        configs = notifications.from_json(bucket.notification)
+        async with self._writing:
+            await self._add(trigger, target_urn)
+
+    async def _add(self, trigger: Trigger, target_urn: str) -> None:
+        data = trigger.event_data
+        name = data["bucket"]
+        configs = notifications.from_json((await self._buckets.get(name)).notification)
         if len(configs) >= notifications.MAX_CONFIGURATIONS:
             raise errors.QuotaExceeded(
                 f"Bucket {name!r} has {len(configs)} notification configurations already."
@@ -61,13 +72,13 @@ class BucketLink:
     async def detach(self, trigger: Trigger) -> None:
         """Remove the trigger's configuration, if the bucket and the entry are still there."""
         name = trigger.event_data["bucket"]
-        try:
-            bucket = await self._buckets.get(name)
-        except NoSuchBucket:
-            return
-        configs = notifications.from_json(bucket.notification)
-        kept = [c for c in configs if c.id != CONFIG_PREFIX + trigger.id]
-        if len(kept) != len(configs):
-            await self._buckets.set_document(
-                name, "notification", notifications.to_json(kept) if kept else None
-            )
+        async with self._writing:
+            try:
+                bucket = await self._buckets.get(name)
+            except NoSuchBucket:
+                return
+            configs = notifications.from_json(bucket.notification)
+            kept = [c for c in configs if c.id != CONFIG_PREFIX + trigger.id]
+            if len(kept) != len(configs):
+                document = notifications.to_json(kept) if kept else None
+                await self._buckets.set_document(name, "notification", document)

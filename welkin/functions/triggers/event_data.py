@@ -7,6 +7,7 @@ sent; a field no trigger type has is a 400.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from welkin.core import errors
@@ -26,9 +27,9 @@ _OBS_SHORT = {
 }
 
 
-def validate(kind: TriggerType, body: Body, function_name: str) -> dict[str, Any]:
+def validate(kind: TriggerType, body: Body, function_name: str, now: datetime) -> dict[str, Any]:
     if kind is TriggerType.TIMER:
-        data = _timer(body)
+        data = _timer(body, now)
     elif kind is TriggerType.OBS:
         data = _obs(body)
     else:
@@ -37,10 +38,11 @@ def validate(kind: TriggerType, body: Body, function_name: str) -> dict[str, Any
     return data
 
 
-def _timer(body: Body) -> dict[str, Any]:
+def _timer(body: Body, now: datetime) -> dict[str, Any]:
     schedule_type = body.str("schedule_type", 16)
     text = body.str("schedule", 256)
-    schedule.parse(schedule_type, text)
+    if schedule.parse(schedule_type, text).next_after(now) is None:
+        raise errors.InvalidArgument(f"The schedule {text!r} never fires (a date that does not exist?).")
     data: dict[str, Any] = {"schedule_type": schedule_type, "schedule": text}
     data["name"] = body.opt_str("name", 64) or ""
     data["user_event"] = body.opt_str("user_event", MAX_USER_EVENT) or ""

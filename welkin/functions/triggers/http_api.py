@@ -17,15 +17,15 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from welkin.core import errors
-from welkin.core.db import Database
 from welkin.core.http import client_ip, read_body
 from welkin.core.ids import new_request_id
 from welkin.functions.errors import BadGateway
 from welkin.functions.fgsapi.triggers import HTTP_PREFIX
 from welkin.functions.invoker import InvokeRequest
-from welkin.functions.triggers import apig, store
+from welkin.functions.triggers import apig
 from welkin.functions.triggers.invoking import Invoking
-from welkin.functions.triggers.models import Trigger, TriggerType
+from welkin.functions.triggers.models import Trigger
+from welkin.functions.triggers.routes import HttpRoutes
 from welkin.iam import actions
 from welkin.iam.api.context import ApiContext
 from welkin.iam.permissions import PermissionService
@@ -33,7 +33,6 @@ from welkin.iam.permissions import PermissionService
 log = logging.getLogger("welkin.functions.http")
 
 MAX_BODY = 6 << 20  # FunctionGraph's limit for a synchronous request
-_HTTP = (TriggerType.APIG, TriggerType.DEDICATEDGATEWAY)
 
 
 def is_http_trigger_path(path: str) -> bool:
@@ -60,8 +59,8 @@ def route(triggers: list[Trigger], path: str, method: str) -> Trigger | None:
 
 
 class HttpTriggers:
-    def __init__(self, db: Database, region: str, api: ApiContext, invoker: Invoking) -> None:
-        self._db = db
+    def __init__(self, routes: HttpRoutes, region: str, api: ApiContext, invoker: Invoking) -> None:
+        self._routes = routes
         self._region = region
         self._api = api
         self._permissions: PermissionService = api.iam.permissions
@@ -76,8 +75,7 @@ class HttpTriggers:
         project_id, _, rest = request.url.path.removeprefix(HTTP_PREFIX + "/").partition("/")
         path = "/" + rest.rstrip("/")
         method = request.method
-        found = await self._db.run_read(lambda conn: store.of_kind(conn, _HTTP, project_id))
-        trigger = route(found, path, method)
+        trigger = route(await self._routes.of_project(project_id), path, method)
         if trigger is None or not trigger.active:
             raise errors.NotFound(f"No HTTP trigger serves {method} {path} in project {project_id}.")
         if trigger.event_data["auth"] == "IAM":

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from welkin.core import errors
@@ -36,7 +37,19 @@ log = logging.getLogger("welkin.functions.obs")
 CONSUMER = "functiongraph.obs-triggers"
 
 
-def _record(event: Event) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class _Addressed:
+    """What routing needs of an event record."""
+
+    record: dict[str, Any]
+    trigger_id: str
+    bucket: str
+    owner: str
+    key: str
+
+
+def _addressed(event: Event) -> _Addressed | None:
+    """The record of a trigger's event; None for anything else (a user's own configuration)."""
     records = event.payload.get("Records")
     target = event.payload.get("target")
     if not isinstance(records, list) or len(records) != 1 or not isinstance(target, dict):
@@ -44,16 +57,25 @@ def _record(event: Event) -> dict[str, Any] | None:
     if target.get("kind") != "CloudFunction" or not isinstance(records[0], dict):
         return None
     record: dict[str, Any] = records[0]
-    return record
+    try:
+        s3 = record["s3"]
+        trigger_id = trigger_id_of(str(s3["configurationId"]))
+        bucket, owner = s3["bucket"]["name"], s3["bucket"]["ownerIdentity"]["principalId"]
+        key = s3["object"]["key"]
+    except (KeyError, TypeError):
+        # Retrying a record that cannot be read would hold back every trigger behind it.
+        log.error("OBS event %d is not an S3 event record; skipped", event.seq)
+        return None
+    if trigger_id is None:
+        return None
+    return _Addressed(record, trigger_id, str(bucket), str(owner), str(key))
 
 
-def _belongs(trigger: Trigger, record: dict[str, Any]) -> bool:
-    bucket = record["s3"]["bucket"]
-    owner = bucket.get("ownerIdentity", {}).get("principalId")
+def _belongs(trigger: Trigger, event: _Addressed) -> bool:
     return (
         trigger.type is TriggerType.OBS
-        and bucket.get("name") == trigger.event_data["bucket"]
-        and (owner == trigger.account_id)
+        and event.bucket == trigger.event_data["bucket"]
+        and event.owner == trigger.account_id
     )
 
 
@@ -68,26 +90,22 @@ class ObsTriggers:
         bus.subscribe(CONSUMER, EVENT_TOPIC, self.deliver)
 
     async def deliver(self, event: Event) -> None:
-        record = _record(event)
-        if record is None:
+        found = _addressed(event)
+        if found is None:
             return
-        trigger_id = trigger_id_of(str(record.get("s3", {}).get("configurationId", "")))
-        if trigger_id is None:
-            return  # a notification configuration of the user's own, not a trigger's
-        trigger = await self._db.run_read(lambda conn: store.trigger(conn, trigger_id))
-        if trigger is None or not trigger.active or not _belongs(trigger, record):
+        trigger = await self._db.run_read(lambda conn: store.trigger(conn, found.trigger_id))
+        if trigger is None or not trigger.active or not _belongs(trigger, found):
             return
-        bucket, key = record["s3"]["bucket"]["name"], record["s3"]["object"]["key"]
-        if not self._guard.admit(trigger.id, bucket, key, self._clock.now()):
+        if not self._guard.admit(trigger.id, found.bucket, found.key, self._clock.now()):
             log.warning(
                 "OBS trigger %s: %s/%s keeps firing %s; dropping its events as a loop",
                 trigger.id,
-                bucket,
-                key,
+                found.bucket,
+                found.key,
                 trigger.function_name,
             )
             return
-        payload = json.dumps({"Records": [record]}).encode()
+        payload = json.dumps({"Records": [found.record]}).encode()
         try:
             await self._invoker.invoke_async(InvokeRequest(trigger.project_id, trigger.ref, payload, "obs"))
         except errors.WelkinError as exc:

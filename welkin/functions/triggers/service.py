@@ -23,6 +23,7 @@ from welkin.functions.service import FunctionRegistry, Scope
 from welkin.functions.triggers import event_data, schedule, store
 from welkin.functions.triggers.bucket_link import BucketLink
 from welkin.functions.triggers.models import Trigger, TriggerStatus, TriggerType
+from welkin.functions.triggers.routes import HTTP_TYPES, HttpRoutes
 from welkin.functions.urns import FunctionRef, function_urn
 from welkin.iam import actions
 
@@ -51,11 +52,14 @@ def first_tick(trigger: Trigger, now: datetime) -> datetime | None:
 
 
 class TriggerService:
-    def __init__(self, db: Database, clock: Clock, registry: FunctionRegistry, buckets: BucketLink) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, registry: FunctionRegistry, buckets: BucketLink, routes: HttpRoutes
+    ) -> None:
         self._db = db
         self._clock = clock
         self._registry = registry
         self._buckets = buckets
+        self._routes = routes
 
     async def _authorize(self, scope: Scope, action: str, ref: FunctionRef) -> None:
         await self._registry.authorize(scope, action, ref.package, ref.name)
@@ -64,8 +68,8 @@ class TriggerService:
         self, scope: Scope, ref: FunctionRef, kind: TriggerType, status: TriggerStatus, data: Body
     ) -> Trigger:
         await self._authorize(scope, actions.FGS_CREATE_TRIGGER, ref)
-        validated = event_data.validate(kind, data, ref.name)
         now = self._clock.now()
+        validated = event_data.validate(kind, data, ref.name, now)
 
         def insert(conn: Conn) -> Trigger:
             target = self._registry.target_in(conn, scope.project.id, ref)  # the qualifier must exist
@@ -79,13 +83,12 @@ class TriggerService:
             )  # fmt: skip
             made = replace(made, next_fire_at=first_tick(made, now))
             if kind.is_http:
-                _no_route_clash(
-                    store.of_kind(conn, (TriggerType.APIG, TriggerType.DEDICATEDGATEWAY), fn.project_id), made
-                )
+                _no_route_clash(store.of_kind(conn, HTTP_TYPES, fn.project_id), made)
             store.insert_trigger(conn, made)
             return made
 
         made = await self._db.run_write(insert)
+        self._routes.forget(made.project_id)
         if kind is TriggerType.OBS:
             try:
                 urn = function_urn(self._registry.region, made.project_id, made.package, made.function_name)
@@ -123,7 +126,9 @@ class TriggerService:
             store.set_status(conn, found.id, status, now, changed.next_fire_at)
             return changed
 
-        return await self._db.run_write(change)
+        changed = await self._db.run_write(change)
+        self._routes.forget(changed.project_id)
+        return changed
 
     async def delete(self, scope: Scope, ref: FunctionRef, kind: TriggerType, trigger_id: str) -> None:
         await self._authorize(scope, actions.FGS_DELETE_TRIGGER, ref)
@@ -134,6 +139,7 @@ class TriggerService:
             return found
 
         gone = await self._db.run_write(drop)
+        self._routes.forget(gone.project_id)
         if gone.type is TriggerType.OBS:
             await self._buckets.detach(gone)
 
@@ -146,7 +152,9 @@ class TriggerService:
                 store.delete_trigger(conn, trigger.id)
             return found
 
-        for gone in await self._db.run_write(drop):
+        dropped = await self._db.run_write(drop)
+        self._routes.forget(scope.project.id)
+        for gone in dropped:
             if gone.type is TriggerType.OBS:
                 await self._buckets.detach(gone)
 
