@@ -41,6 +41,8 @@ class Settings:
     # Function instances: idle ones are stopped after the keep-alive; at most this many in the region.
     functions_keep_alive_seconds: int = 600
     functions_max_instances: int = 400
+    # Invocations one account may have running at once, all its functions together.
+    functions_account_concurrency: int = 400
     # The first retry of a failed asynchronous invocation waits this long, then twice as long each time.
     functions_async_retry_ms: int = 1000
 

@@ -3,120 +3,26 @@ leaves behind (result, log, metrics, a usage record) and what it is given (agenc
 
 from __future__ import annotations
 
-import base64
-import io
+import asyncio
 import json
-import zipfile
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from cryptography.fernet import Fernet
 
-from tests.functions.conftest import OWN_RUNTIME, PoolFactory, own_catalog
-from welkin.config import Settings
-from welkin.core import migrate
-from welkin.core.clock import SystemClock
-from welkin.core.db import Database
+from tests.functions.conftest import PoolFactory
+from tests.functions.invoker_world import World, deploy, invoker_world
+from welkin.core import errors
 from welkin.core.event_store import EventStore
-from welkin.core.events import EventBus
-from welkin.functions.code import CodeStore
-from welkin.functions.configuration import ConfigChanges
-from welkin.functions.credentials import AgencyCredentials
-from welkin.functions.deps import DependencyInstaller
-from welkin.functions.invocation_logs import InvocationLogs
-from welkin.functions.invoker import FunctionDisabled, Invoker, InvokeRequest
-from welkin.functions.metrics import FunctionMetrics
-from welkin.functions.models import CodeType
-from welkin.functions.packages import PackageLimits
-from welkin.functions.service import FunctionRegistry, Scope
-from welkin.functions.sources import CodeInput, CodeSources
-from welkin.functions.urns import FunctionRef
-from welkin.functions.usage_meter import TOPIC, UsageMeter
-from welkin.iam.keyring import Keyring
-from welkin.iam.models import AuthMethod, Principal
-from welkin.iam.service import Iam
-
-SOURCE = """
-import os
-def handler(event, context):
-    print("working on", context.getRequestID())
-    if event.get("fail"):
-        raise ValueError("asked to fail")
-    return {"echo": event, "ak": context.getAccessKey(), "token": bool(context.getSecurityToken()),
-            "endpoint": os.environ.get("WELKIN_ENDPOINT"), "func": os.environ.get("RUNTIME_FUNC_NAME")}
-"""
-
-
-def package(source: str) -> str:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        archive.writestr("index.py", source)
-    return base64.b64encode(out.getvalue()).decode()
-
-
-@dataclass
-class World:
-    invoker: Invoker
-    registry: FunctionRegistry
-    iam: Iam
-    scope: Scope
-    events: EventBus
-    usage: UsageMeter
-    db: Database
+from welkin.functions.errors import FunctionDisabled
+from welkin.functions.invoker import InvokeRequest
+from welkin.functions.usage_meter import TOPIC
 
 
 @pytest.fixture
 async def world(tmp_path: Path, make_pool: PoolFactory) -> AsyncIterator[World]:
-    url = f"sqlite:///{tmp_path / 'welkin.db'}"
-    migrate.upgrade(url)
-    db = Database(url)
-    clock = SystemClock()
-    settings = Settings(data_dir=tmp_path)
-    keyring = Keyring(Fernet.generate_key())
-    iam = Iam.build(db, clock, keyring, settings)
-    created = await iam.identity.create_account("acme", "Strong-pass-1234")
-    project = created.projects[0]
-    principal = Principal(
-        created.account.id,
-        "acme",
-        created.admin.id,
-        created.admin.name,
-        AuthMethod.PASSWORD,
-        project.id,
-        False,
-    )
-    functions = tmp_path / "functions"
-    registry = FunctionRegistry(
-        db,
-        clock,
-        settings.region,
-        iam.permissions,
-        keyring,
-        CodeStore(functions, PackageLimits(1 << 20)),
-        CodeSources(None, 1 << 20),
-        own_catalog(),
-        DependencyInstaller(functions, None),
-    )
-    pool = await make_pool(endpoint="http://127.0.0.1:9")
-    events = EventBus(db, clock)
-    usage = UsageMeter(db, events)
-    credentials = AgencyCredentials(iam.keys, clock)
-    invoker = Invoker(registry, pool, credentials, InvocationLogs(), FunctionMetrics(), usage, clock, 8)
-    yield World(invoker, registry, iam, Scope(principal, project), events, usage, db)
-    await usage.stop()
-    await db.close()
-
-
-async def deploy(world: World, name: str, **changes: object) -> FunctionRef:
-    config = ConfigChanges(
-        runtime=OWN_RUNTIME, handler="index.handler", memory_size=256, timeout=10, **changes
-    )  # type: ignore[arg-type]
-    await world.registry.create(
-        world.scope, "default", name, config, CodeInput(CodeType.ZIP, package(SOURCE), None, None)
-    )
-    return FunctionRef("default", name, None)
+    async with invoker_world(tmp_path, make_pool) as made:
+        yield made
 
 
 async def test_an_invocation_returns_its_result_and_leaves_a_log_metrics_and_usage(world: World) -> None:
@@ -176,3 +82,23 @@ async def test_a_function_with_an_agency_gets_its_temporary_keys(world: World) -
     body = json.loads(result.body)
     assert len(body["ak"]) == 20
     assert body["token"] is True
+
+
+async def test_an_account_beyond_its_concurrency_quota_is_throttled(world: World) -> None:
+    project = world.scope.project.id
+    refs = [await deploy(world, "one"), await deploy(world, "two")]
+    slow = b'{"sleep": 1.5}'
+    calls = [world.invoker.invoke(InvokeRequest(project, refs[i % 2], slow, "api")) for i in range(3)]
+    outcomes = await asyncio.gather(*calls, return_exceptions=True)
+    refused = [o for o in outcomes if isinstance(o, errors.TooManyRequests)]
+    assert len(refused) == 1
+    assert "concurrency quota" in refused[0].message
+    # Once they end, the account may run again.
+    assert (await world.invoker.invoke(InvokeRequest(project, refs[0], b"{}", "api"))).error is None
+    throttles = sum(
+        world.invoker.metrics.snapshot(
+            f"urn:fss:{world.registry.region}:{project}:function:default:{n}", 0
+        ).throttles
+        for n in ("one", "two")
+    )
+    assert throttles == 1

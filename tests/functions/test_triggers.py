@@ -30,6 +30,7 @@ from welkin.core.db import Database
 from welkin.core.events import EventBus
 from welkin.core.http import ErrorBoundary
 from welkin.functions.code import CodeStore
+from welkin.functions.concurrency import AccountConcurrency
 from welkin.functions.configuration import ConfigChanges
 from welkin.functions.credentials import AgencyCredentials
 from welkin.functions.deps import DependencyInstaller
@@ -116,7 +117,7 @@ async def world(tmp_path: Path, make_pool: PoolFactory) -> AsyncIterator[World]:
     usage = UsageMeter(db, events)
     pool = await make_pool(endpoint="http://127.0.0.1:9")
     invoker = Invoker(registry, pool, AgencyCredentials(iam.keys, clock), InvocationLogs(), FunctionMetrics(),
-                      usage, clock, 8)  # fmt: skip
+                      usage, clock, 8, AccountConcurrency(8, 0.2))  # fmt: skip
     routes = HttpRoutes(db, clock)
     triggers = TriggerService(db, clock, registry, BucketLink(obs.buckets, iam.permissions), routes)
     sources = TriggerSources(db, clock, events, routes, settings.region, ApiContext(iam, 1 << 20), invoker)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+from sqlalchemy.engine import Connection
+
 from tests.store.conftest import T0
 from welkin.core.db import Database
 from welkin.functions import async_store as store
@@ -33,7 +35,12 @@ ITEM = AsyncInvocation(
 
 async def test_due_rows_are_claimed_once_and_come_back_after_a_restart(db: Database) -> None:
     later = replace(ITEM, request_id="req-2", next_at=T0 + timedelta(seconds=30))
-    await db.run_write(lambda conn: (store.add(conn, ITEM), store.add(conn, later)))
+
+    def add_both(conn: Connection) -> None:
+        store.add(conn, ITEM)
+        store.add(conn, later)
+
+    await db.run_write(add_both)
     claimed = await db.run_write(lambda conn: store.claim_due(conn, T0, 10))
     assert [c.request_id for c in claimed] == ["req-1"]
     assert await db.run_write(lambda conn: store.claim_due(conn, T0, 10)) == []

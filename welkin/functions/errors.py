@@ -73,6 +73,13 @@ class InUse(errors.Conflict):
     status = 428
 
 
+class FunctionDisabled(errors.Conflict):
+    """``max_instance_num`` 0: FunctionGraph's way of switching a function off."""
+
+    code = "FunctionDisabled"
+    status = 403
+
+
 class BadGateway(errors.WelkinError):
     """A function behind an HTTP trigger failed or answered with something that is not an HTTP response."""
 

@@ -11,6 +11,7 @@ from welkin.core.clock import Clock
 from welkin.core.db import Database
 from welkin.core.events import EventBus
 from welkin.functions.async_queue import DESTINATION_SOURCE, AsyncQueue, AsyncSettings
+from welkin.functions.concurrency import AccountConcurrency
 from welkin.functions.credentials import AgencyCredentials
 from welkin.functions.destinations import DestinationWriter
 from welkin.functions.invocation_logs import InvocationLogs
@@ -61,6 +62,7 @@ class Invocations:
             usage,
             clock,
             settings.functions_max_instances,
+            AccountConcurrency(settings.functions_account_concurrency, pool_settings.queue_wait_s),
         )
 
         async def invoke_async(project_id: str, urn: str, event: bytes) -> str:

@@ -1,6 +1,6 @@
 """The invoker: from "run this function with this event" to a result, logged, counted and metered.
 
-    invoker = Invoker(registry, pool, credentials, logs, metrics, usage, clock)
+    invoker = Invoker(registry, pool, credentials, logs, metrics, usage, clock, 400, accounts)
     result = await invoker.invoke(InvokeRequest(project_id, ref, event, "api"))
     request_id = await invoker.invoke_async(InvokeRequest(project_id, ref, event, "obs"))
 
@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from welkin.core import errors
 from welkin.core.clock import Clock
 from welkin.core.ids import new_request_id
+from welkin.functions.concurrency import AccountConcurrency
 from welkin.functions.credentials import AgencyCredentials
+from welkin.functions.errors import FunctionDisabled
 from welkin.functions.invocation_logs import InvocationLogs
 from welkin.functions.metrics import FunctionMetrics
 from welkin.functions.models import FunctionVersionSpec
@@ -34,13 +36,6 @@ SOURCES = ("api", "http", "obs", "timer", "async", "destination")
 # Failures of the platform itself; every other error (exceptions, timeouts, memory, a handler
 # that exits) is the function's, as FunctionGraph counts them.
 _SYSTEM_ERRORS = {wire.SANDBOX_ERROR}
-
-
-class FunctionDisabled(errors.Conflict):
-    """``max_instance_num`` 0: FunctionGraph's way of switching a function off."""
-
-    code = "FunctionDisabled"
-    status = 403
 
 
 @dataclass(frozen=True)
@@ -66,6 +61,7 @@ class Invoker:
         usage: UsageMeter,
         clock: Clock,
         max_instances: int,
+        accounts: AccountConcurrency,
     ) -> None:
         self.registry = registry
         self.pool = pool
@@ -75,6 +71,7 @@ class Invoker:
         self.usage = usage
         self.clock = clock
         self._max_instances = max_instances  # for max_instance_num -1 (no limit of its own)
+        self._accounts = accounts
         self._enqueue: Enqueue | None = None
 
     def accept_async(self, enqueue: Enqueue) -> None:
@@ -98,7 +95,8 @@ class Invoker:
         invocation = Invocation(request_id, request.event, access_key, secret_key, token)
         urn = function_urn(self.registry.region, spec.project_id, spec.package, spec.function_name)
         try:
-            result = await self.pool.invoke(instance_spec, invocation)
+            async with self._accounts.slot(spec.account_id):
+                result = await self.pool.invoke(instance_spec, invocation)
         except errors.TooManyRequests:
             self.metrics.throttled(urn, self.clock.now())
             raise

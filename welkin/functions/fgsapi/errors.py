@@ -10,7 +10,6 @@ from starlette.responses import JSONResponse, Response
 
 from welkin.core import errors
 from welkin.functions import errors as fgs
-from welkin.functions.invoker import FunctionDisabled
 
 _CODES: tuple[tuple[type[errors.WelkinError], str, int], ...] = (
     (fgs.FunctionNotFound, "FSS.1051", 404),
@@ -31,7 +30,7 @@ _CODES: tuple[tuple[type[errors.WelkinError], str, int], ...] = (
     (errors.Unauthenticated, "FSS.0401", 401),
     (errors.AccessDenied, "FSS.0403", 403),
     (errors.TooManyRequests, "FSS.0429", 429),
-    (FunctionDisabled, "FSS.0403", 403),
+    (fgs.FunctionDisabled, "FSS.0403", 403),
     (errors.QuotaExceeded, "FSS.0403", 403),
     (errors.NotFound, "FSS.0404", 404),
     (errors.Conflict, "FSS.0409", 409),
