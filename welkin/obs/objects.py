@@ -22,7 +22,8 @@ from welkin.core import errors as core
 from welkin.core.clock import Clock
 from welkin.core.db import Database
 from welkin.obs import checksums, errors, store
-from welkin.obs.blobs import BlobStore, Digest, StagedBlob
+from welkin.obs.blobs import BlobStore, StagedBlob
+from welkin.obs.blobwriter import Digest
 from welkin.obs.conditions import Preconditions, check_write
 from welkin.obs.models import (
     NULL_VERSION,
