@@ -3,13 +3,14 @@
 S3 makes the ETag of a PUT the MD5 of its body, and MD5 runs on one core, so a single
 upload can go no faster than one core hashes. ``BlobWriter`` keeps that core busy:
 
-    event loop --pieces--> hasher thread --pieces--> writer thread --> file
+    event loop --pieces--> MD5 thread --> [checksum thread ...] --> writer thread --> file
 
 * The event loop only receives and hands pieces over: a piece is the list of chunks
   received, never joined, so no byte is copied on the way to the file.
-* The hasher thread feeds each piece to every digest, then passes it on. It never waits
-  for the disk: hashlib, zlib and os.write release the GIL, so hashing and writing run
-  side by side.
+* Each digest has a thread of its own, which feeds it each piece and passes the piece
+  on, so the digests (MD5, a CRC or SHA the client asked for, the SigV4 payload hash)
+  run side by side and the slowest sets the pace, not their sum. No hasher waits for
+  the disk: hashlib, zlib and os.write release the GIL, so all of them run at once.
 * The writer thread writes each piece and flushes every ``FLUSH_EVERY`` bytes, so the
   page cache drains while the body is still arriving and the closing fsync has little
   left to do.
@@ -36,6 +37,7 @@ IN_FLIGHT = 16 << 20
 FLUSH_EVERY = 8 << 20
 
 Piece = Sequence[bytes | bytearray]
+_Queue = queue.SimpleQueue[tuple[Piece, int] | None]
 
 
 class Digest(Protocol):
@@ -45,24 +47,28 @@ class Digest(Protocol):
 class BlobWriter:
     """Hash and write one file from pieces handed over by the event loop.
 
-    Call ``put`` for each piece, then ``close`` (fsync, rename to ``target``, fsync its
-    directory) or ``abort`` (remove the file). One instance serves one body.
+    Each of ``digests`` is fed in a thread of its own. Call ``put`` for each piece, then
+    ``close`` (fsync, rename to ``target``, fsync its directory) or ``abort`` (remove the
+    file). One instance serves one body.
     """
 
     def __init__(self, path: Path, digests: Sequence[Digest]) -> None:
         self._path = path
-        self._digests = tuple(digests)
         self._loop = asyncio.get_running_loop()
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        self._to_hash: queue.SimpleQueue[tuple[Piece, int] | None] = queue.SimpleQueue()
-        self._to_write: queue.SimpleQueue[tuple[Piece, int] | None] = queue.SimpleQueue()
+        # One queue into each hasher thread and one into the writer: a chain of stages.
+        queues: list[_Queue] = [queue.SimpleQueue() for _ in range(len(digests) + 1)]
+        self._to_hash, self._to_write = queues[0], queues[-1]
         self._in_flight = 0  # touched by the event loop only
         self._room: asyncio.Future[None] | None = None
         self._target: Path | None = None  # set by close
         self._aborted = False
         self._done: asyncio.Future[None] = self._loop.create_future()
         self._error: BaseException | None = None
-        threading.Thread(target=self._hash_all, name="blob-hash", daemon=True).start()
+        for digest, inbox, outbox in zip(digests, queues[:-1], queues[1:], strict=True):
+            threading.Thread(
+                target=self._hash_all, args=(digest, inbox, outbox), name="blob-hash", daemon=True
+            ).start()
         threading.Thread(target=self._write_all, name="blob-write", daemon=True).start()
 
     async def put(self, piece: Piece, size: int) -> None:
@@ -88,18 +94,17 @@ class BlobWriter:
         self._to_hash.put(None)
 
     # --- the threads ---------------------------------------------------------------------
-    def _hash_all(self) -> None:
-        while (item := self._to_hash.get()) is not None:
-            piece, size = item
+    def _hash_all(self, digest: Digest, inbox: _Queue, outbox: _Queue) -> None:
+        while (item := inbox.get()) is not None:
+            piece, _size = item
             if self._error is None and not self._aborted:
                 try:
                     for chunk in piece:
-                        for digest in self._digests:
-                            digest.update(chunk)
+                        digest.update(chunk)
                 except BaseException as exc:  # reported to the event loop
                     self._error = exc
-            self._to_write.put((piece, size))
-        self._to_write.put(None)
+            outbox.put(item)
+        outbox.put(None)
 
     def _write_all(self) -> None:
         unflushed = 0
