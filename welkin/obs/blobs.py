@@ -22,19 +22,17 @@ import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from welkin.core import errors
+from welkin.obs.blobwriter import BlobWriter, Digest, fsync_dir
 from welkin.obs.errors import EntityTooLarge
 
-# Bodies are written in pieces of this size, each in one worker-thread call; a small
-# body is written, fsynced and renamed in a single call.
+# Bodies are handed to the BlobWriter in pieces of this size; a smaller body is written,
+# fsynced and renamed in a single worker-thread call.
 WRITE_BUFFER = 1 << 20
+# Received chunks smaller than this are merged before they are hashed and written.
+SMALL_CHUNK = 16 << 10
 READ_CHUNK = 1 << 20
-
-
-class Digest(Protocol):
-    def update(self, data: bytes | bytearray, /) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -78,36 +76,38 @@ class BlobStore:
         name = name or new_blob_name()
         hashes = tuple(digests)
         tmp = self._tmp / name
-        buffer = bytearray()
-        size = 0
-        fd: int | None = None
-        # One piece is hashed and written in a worker thread while the next is received:
-        # hashing (MD5 for the ETag) and the network then overlap instead of taking turns.
-        pending: asyncio.Future[int] | None = None
+        piece: list[bytes | bytearray] = []
+        piece_size = size = 0
+        # A body smaller than one piece is hashed, written, fsynced and renamed in one
+        # worker-thread call; a larger one goes through a BlobWriter, which hashes and
+        # writes in two threads of its own while the event loop receives.
+        writer: BlobWriter | None = None
         try:
             async for chunk in body:
                 size += len(chunk)
                 if size > max_size:
                     raise EntityTooLarge(f"the body is larger than the {max_size}-byte limit")
-                buffer += chunk
-                if len(buffer) >= WRITE_BUFFER:
-                    if pending is not None:
-                        fd, pending = await pending, None
-                    data, buffer = buffer, bytearray()
-                    pending = asyncio.ensure_future(asyncio.to_thread(_append, fd, tmp, data, hashes))
-            if pending is not None:
-                fd, pending = await pending, None
-            await asyncio.to_thread(_finish, fd, tmp, buffer, hashes, self._staging / name)
-            fd = None
+                if len(chunk) < SMALL_CHUNK and piece and isinstance(piece[-1], bytearray):
+                    piece[-1] += chunk  # tiny chunks are merged, so each write and hash call is worth it
+                else:
+                    piece.append(bytearray(chunk) if len(chunk) < SMALL_CHUNK else chunk)
+                piece_size += len(chunk)
+                if piece_size >= WRITE_BUFFER:
+                    writer = writer or BlobWriter(tmp, hashes)
+                    await writer.put(piece, piece_size)
+                    piece, piece_size = [], 0
+            if writer is None:
+                await asyncio.to_thread(_write_whole, tmp, piece, hashes, self._staging / name)
+            else:
+                if piece:
+                    await writer.put(piece, piece_size)
+                await writer.close(self._staging / name)
         except BaseException:
-            if pending is not None:
-                # The thread cannot be interrupted: let it finish so its file can be closed.
-                with contextlib.suppress(BaseException):
-                    fd = await asyncio.shield(pending)
-            if fd is not None:
-                os.close(fd)
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
+            if writer is not None:
+                writer.abort()  # its thread removes the file
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    tmp.unlink()
             raise
         return StagedBlob(name, size)
 
@@ -194,32 +194,17 @@ class BlobReader:
         os.close(self._fd)
 
 
-def _append(fd: int | None, path: Path, data: bytes | bytearray, hashes: tuple[Digest, ...]) -> int:
-    if fd is None:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    for digest in hashes:
-        digest.update(data)
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-    return fd
-
-
-def _finish(
-    fd: int | None, tmp: Path, data: bytes | bytearray, hashes: tuple[Digest, ...], target: Path
-) -> None:
-    fd = _append(fd, tmp, data, hashes)
+def _write_whole(tmp: Path, piece: list[bytes | bytearray], hashes: tuple[Digest, ...], target: Path) -> None:
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
+        for chunk in piece:
+            for digest in hashes:
+                digest.update(chunk)
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(fd, view) :]
         os.fsync(fd)
     finally:
         os.close(fd)
     os.rename(tmp, target)
-    _fsync_dir(target.parent)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_dir(target.parent)

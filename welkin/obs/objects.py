@@ -15,6 +15,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy.engine import Connection as Conn
 
@@ -22,7 +23,8 @@ from welkin.core import errors as core
 from welkin.core.clock import Clock
 from welkin.core.db import Database
 from welkin.obs import checksums, errors, store
-from welkin.obs.blobs import BlobStore, Digest, StagedBlob
+from welkin.obs.blobs import BlobStore, StagedBlob
+from welkin.obs.blobwriter import Digest
 from welkin.obs.conditions import Preconditions, check_write
 from welkin.obs.models import (
     NULL_VERSION,
@@ -56,12 +58,21 @@ def check_key(key: str) -> None:
         raise core.InvalidArgument("an object key may not contain a NUL character")
 
 
+class BodyCheck(Protocol):
+    """A digest the body must match, fed every byte, then ``verify`` raises if it does not."""
+
+    def update(self, data: bytes | bytearray, /) -> None: ...
+
+    def verify(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class IncomingBody:
     """A body to store, and what the client said it would hash to.
 
     ``expected_checksum`` is called once the stream is exhausted, since an aws-chunked
-    body carries its checksum in a trailer after the data.
+    body carries its checksum in a trailer after the data. ``checks`` are fed alongside
+    the MD5, off the event loop, and verified before anything is committed.
     """
 
     stream: AsyncIterator[bytes]
@@ -69,6 +80,7 @@ class IncomingBody:
     checksum_algorithm: str | None = None
     expected_checksum: Callable[[], str | None] = lambda: None
     max_size: int = MAX_PUT_BYTES
+    checks: tuple[BodyCheck, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,7 +110,7 @@ class ObjectService:
     async def receive(self, body: IncomingBody, blob_name: str | None = None) -> WrittenBody:
         """Stream ``body`` to a staged blob and check it against the client's digests."""
         md5 = hashlib.md5(usedforsecurity=False)
-        digests: list[Digest] = [md5]
+        digests: list[Digest] = [md5, *body.checks]
         hasher = (
             checksums.Checksum(checksums.ChecksumAlgorithm(body.checksum_algorithm))
             if (body.checksum_algorithm)
@@ -108,6 +120,8 @@ class ObjectService:
             digests.append(hasher)
         staged = await self._blobs.write(body.stream, digests, body.max_size, blob_name)
         try:
+            for check in body.checks:
+                check.verify()
             if body.content_md5 is not None and base64.b64encode(md5.digest()).decode() != body.content_md5:
                 raise errors.BadDigest("The Content-MD5 you specified did not match what we received.")
             checksum = None

@@ -156,6 +156,7 @@ class S3Api:
             await self._authorizer.authorize(s3)
         body = prepare_body(request, s3.headers, signed.signature if signed is not None else None)
         s3.body_stream, s3.trailer_checksum = body.stream, body.trailer_checksum
+        s3.payload_check = body.payload_check
         response = await handler(s3)
         response.headers.update(cors_headers(s3.bucket, s3.headers, request.method))
         return response

@@ -162,7 +162,10 @@ def incoming_body(req: S3Request, max_size: int) -> IncomingBody:
     def expected_checksum() -> str | None:
         return expected if expected is not None else trailer_value()
 
-    return IncomingBody(req.stream(), md5, algorithm, expected_checksum, max_size)
+    # The declared SHA-256 is checked by the service, in the thread that hashes the body.
+    stream, payload_check = req.unchecked_stream()
+    checks = (payload_check,) if payload_check is not None else ()
+    return IncomingBody(stream, md5, algorithm, expected_checksum, max_size, checks)
 
 
 def write_headers(obj: ObjectVersion) -> dict[str, str]:
