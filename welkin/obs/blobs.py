@@ -55,12 +55,11 @@ def new_blob_name(prefix: str = "") -> str:
 
 class BlobStore:
     def __init__(self, root: Path) -> None:
-        self._root = root
-        self._tmp = root / "tmp"
-        self._staging = root / "staging"
-        self._blobs = root / "blobs"
+        # Plain strings, joined with os.path: every request names a blob, and pathlib's
+        # joins cost several times more.
+        self._tmp, self._staging, self._blobs = (str(root / part) for part in ("tmp", "staging", "blobs"))
         for path in (self._tmp, self._staging, self._blobs):
-            path.mkdir(parents=True, exist_ok=True)
+            os.makedirs(path, exist_ok=True)
 
     # --- writing -------------------------------------------------------------------------
     async def write(
@@ -77,7 +76,7 @@ class BlobStore:
         """
         name = name or new_blob_name()
         hashes = tuple(digests)
-        tmp = self._tmp / name
+        tmp = os.path.join(self._tmp, name)
         buffer = bytearray()
         size = 0
         fd: int | None = None
@@ -97,7 +96,7 @@ class BlobStore:
                     pending = asyncio.ensure_future(asyncio.to_thread(_append, fd, tmp, data, hashes))
             if pending is not None:
                 fd, pending = await pending, None
-            await asyncio.to_thread(_finish, fd, tmp, buffer, hashes, self._staging / name)
+            await asyncio.to_thread(_finish, fd, tmp, buffer, hashes, self._staged(name))
             fd = None
         except BaseException:
             if pending is not None:
@@ -107,7 +106,7 @@ class BlobStore:
             if fd is not None:
                 os.close(fd)
             with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
+                os.unlink(tmp)
             raise
         return StagedBlob(name, size)
 
@@ -116,25 +115,29 @@ class BlobStore:
         for name in names:
             target = self._final(name)
             try:
-                os.rename(self._staging / name, target)
+                os.rename(self._staged(name), target)
             except FileNotFoundError:
-                target.parent.mkdir(exist_ok=True)
+                os.makedirs(os.path.dirname(target), exist_ok=True)
                 with contextlib.suppress(FileNotFoundError):
-                    os.rename(self._staging / name, target)
+                    os.rename(self._staged(name), target)
 
     def discard(self, names: Iterable[str]) -> None:
         """Drop staged blobs whose metadata was never committed."""
         for name in names:
             with contextlib.suppress(FileNotFoundError):
-                (self._staging / name).unlink()
+                os.unlink(self._staged(name))
 
     # --- reading -------------------------------------------------------------------------
     def open(self, name: str) -> BlobReader:
+        return BlobReader(self._open_fd(name))
+
+    def _open_fd(self, name: str) -> int:
         # A blob is in blobs/ once published and in staging/ just before: look in both,
         # and again in blobs/ in case it moved between the two looks.
-        for path in (self._final(name), self._staging / name, self._final(name)):
+        final = self._final(name)
+        for path in (final, self._staged(name), final):
             try:
-                return BlobReader(os.open(path, os.O_RDONLY))
+                return os.open(path, os.O_RDONLY)
             except FileNotFoundError:
                 continue
         raise BlobNotFound(f"blob {name} is missing from the data directory")
@@ -142,9 +145,9 @@ class BlobStore:
     # --- removal and recovery ------------------------------------------------------------
     def delete(self, names: Iterable[str]) -> None:
         for name in names:
-            for path in (self._final(name), self._staging / name):
+            for path in (self._final(name), self._staged(name)):
                 with contextlib.suppress(FileNotFoundError):
-                    path.unlink()
+                    os.unlink(path)
 
     async def recover(self, committed: Callable[[list[str]], Awaitable[set[str]]]) -> tuple[int, int]:
         """After a crash: empty ``tmp/``; publish staged blobs the metadata names, drop the rest.
@@ -152,9 +155,9 @@ class BlobStore:
         ``committed`` answers which of the given names the metadata store refers to.
         Returns (published, dropped).
         """
-        for leftover in self._tmp.iterdir():
-            leftover.unlink()
-        staged = [path.name for path in self._staging.iterdir()]
+        for leftover in os.listdir(self._tmp):
+            os.unlink(os.path.join(self._tmp, leftover))
+        staged = os.listdir(self._staging)
         published = dropped = 0
         for start in range(0, len(staged), 500):
             batch = staged[start : start + 500]
@@ -165,8 +168,11 @@ class BlobStore:
             dropped += len(batch) - len(keep)
         return published, dropped
 
-    def _final(self, name: str) -> Path:
-        return self._blobs / name[-2:] / name
+    def _staged(self, name: str) -> str:
+        return os.path.join(self._staging, name)
+
+    def _final(self, name: str) -> str:
+        return os.path.join(self._blobs, name[-2:], name)
 
 
 class BlobReader:
@@ -175,9 +181,6 @@ class BlobReader:
     def __init__(self, fd: int) -> None:
         self._fd = fd
         self.size = os.fstat(fd).st_size
-
-    async def read_all(self) -> bytes:
-        return await asyncio.to_thread(os.pread, self._fd, self.size, 0)
 
     async def stream(self, start: int, end: int) -> AsyncIterator[bytes]:
         """Bytes ``start`` to ``end`` (exclusive), in chunks of at most READ_CHUNK."""
@@ -194,7 +197,7 @@ class BlobReader:
         os.close(self._fd)
 
 
-def _append(fd: int | None, path: Path, data: bytes | bytearray, hashes: tuple[Digest, ...]) -> int:
+def _append(fd: int | None, path: str, data: bytes | bytearray, hashes: tuple[Digest, ...]) -> int:
     if fd is None:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     for digest in hashes:
@@ -206,7 +209,7 @@ def _append(fd: int | None, path: Path, data: bytes | bytearray, hashes: tuple[D
 
 
 def _finish(
-    fd: int | None, tmp: Path, data: bytes | bytearray, hashes: tuple[Digest, ...], target: Path
+    fd: int | None, tmp: str, data: bytes | bytearray, hashes: tuple[Digest, ...], target: str
 ) -> None:
     fd = _append(fd, tmp, data, hashes)
     try:
@@ -214,10 +217,10 @@ def _finish(
     finally:
         os.close(fd)
     os.rename(tmp, target)
-    _fsync_dir(target.parent)
+    _fsync_dir(os.path.dirname(target))
 
 
-def _fsync_dir(path: Path) -> None:
+def _fsync_dir(path: str) -> None:
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)
