@@ -53,12 +53,11 @@ def new_blob_name(prefix: str = "") -> str:
 
 class BlobStore:
     def __init__(self, root: Path) -> None:
-        self._root = root
-        self._tmp = root / "tmp"
-        self._staging = root / "staging"
-        self._blobs = root / "blobs"
+        # Plain strings, joined with os.path: every request names a blob, and pathlib's
+        # joins cost several times more.
+        self._tmp, self._staging, self._blobs = (str(root / part) for part in ("tmp", "staging", "blobs"))
         for path in (self._tmp, self._staging, self._blobs):
-            path.mkdir(parents=True, exist_ok=True)
+            os.makedirs(path, exist_ok=True)
 
     # --- writing -------------------------------------------------------------------------
     async def write(
@@ -75,7 +74,7 @@ class BlobStore:
         """
         name = name or new_blob_name()
         hashes = tuple(digests)
-        tmp = self._tmp / name
+        tmp = os.path.join(self._tmp, name)
         piece: list[bytes | bytearray] = []
         piece_size = size = 0
         # A body smaller than one piece is hashed, written, fsynced and renamed in one
@@ -97,17 +96,17 @@ class BlobStore:
                     await writer.put(piece, piece_size)
                     piece, piece_size = [], 0
             if writer is None:
-                await asyncio.to_thread(_write_whole, tmp, piece, hashes, self._staging / name)
+                await asyncio.to_thread(_write_whole, tmp, piece, hashes, self._staged(name))
             else:
                 if piece:
                     await writer.put(piece, piece_size)
-                await writer.close(self._staging / name)
+                await writer.close(self._staged(name))
         except BaseException:
             if writer is not None:
                 writer.abort()  # its thread removes the file
             else:
                 with contextlib.suppress(FileNotFoundError):
-                    tmp.unlink()
+                    os.unlink(tmp)
             raise
         return StagedBlob(name, size)
 
@@ -116,25 +115,40 @@ class BlobStore:
         for name in names:
             target = self._final(name)
             try:
-                os.rename(self._staging / name, target)
+                os.rename(self._staged(name), target)
             except FileNotFoundError:
-                target.parent.mkdir(exist_ok=True)
+                os.makedirs(os.path.dirname(target), exist_ok=True)
                 with contextlib.suppress(FileNotFoundError):
-                    os.rename(self._staging / name, target)
+                    os.rename(self._staged(name), target)
 
     def discard(self, names: Iterable[str]) -> None:
         """Drop staged blobs whose metadata was never committed."""
         for name in names:
             with contextlib.suppress(FileNotFoundError):
-                (self._staging / name).unlink()
+                os.unlink(self._staged(name))
 
     # --- reading -------------------------------------------------------------------------
     def open(self, name: str) -> BlobReader:
+        return BlobReader(self._open_fd(name))
+
+    def read(self, name: str, size: int) -> bytes:
+        """A whole small blob in one blocking call, made where the caller already is."""
+        fd = self._open_fd(name)
+        try:
+            data = os.pread(fd, size, 0)
+        finally:
+            os.close(fd)
+        if len(data) < size:
+            raise BlobNotFound("a blob is shorter than its metadata says")
+        return data
+
+    def _open_fd(self, name: str) -> int:
         # A blob is in blobs/ once published and in staging/ just before: look in both,
         # and again in blobs/ in case it moved between the two looks.
-        for path in (self._final(name), self._staging / name, self._final(name)):
+        final = self._final(name)
+        for path in (final, self._staged(name), final):
             try:
-                return BlobReader(os.open(path, os.O_RDONLY))
+                return os.open(path, os.O_RDONLY)
             except FileNotFoundError:
                 continue
         raise BlobNotFound(f"blob {name} is missing from the data directory")
@@ -142,9 +156,9 @@ class BlobStore:
     # --- removal and recovery ------------------------------------------------------------
     def delete(self, names: Iterable[str]) -> None:
         for name in names:
-            for path in (self._final(name), self._staging / name):
+            for path in (self._final(name), self._staged(name)):
                 with contextlib.suppress(FileNotFoundError):
-                    path.unlink()
+                    os.unlink(path)
 
     async def recover(self, committed: Callable[[list[str]], Awaitable[set[str]]]) -> tuple[int, int]:
         """After a crash: empty ``tmp/``; publish staged blobs the metadata names, drop the rest.
@@ -152,9 +166,9 @@ class BlobStore:
         ``committed`` answers which of the given names the metadata store refers to.
         Returns (published, dropped).
         """
-        for leftover in self._tmp.iterdir():
-            leftover.unlink()
-        staged = [path.name for path in self._staging.iterdir()]
+        for leftover in os.listdir(self._tmp):
+            os.unlink(os.path.join(self._tmp, leftover))
+        staged = os.listdir(self._staging)
         published = dropped = 0
         for start in range(0, len(staged), 500):
             batch = staged[start : start + 500]
@@ -165,8 +179,11 @@ class BlobStore:
             dropped += len(batch) - len(keep)
         return published, dropped
 
-    def _final(self, name: str) -> Path:
-        return self._blobs / name[-2:] / name
+    def _staged(self, name: str) -> str:
+        return os.path.join(self._staging, name)
+
+    def _final(self, name: str) -> str:
+        return os.path.join(self._blobs, name[-2:], name)
 
 
 class BlobReader:
@@ -175,9 +192,6 @@ class BlobReader:
     def __init__(self, fd: int) -> None:
         self._fd = fd
         self.size = os.fstat(fd).st_size
-
-    async def read_all(self) -> bytes:
-        return await asyncio.to_thread(os.pread, self._fd, self.size, 0)
 
     async def stream(self, start: int, end: int) -> AsyncIterator[bytes]:
         """Bytes ``start`` to ``end`` (exclusive), in chunks of at most READ_CHUNK."""
@@ -194,7 +208,7 @@ class BlobReader:
         os.close(self._fd)
 
 
-def _write_whole(tmp: Path, piece: list[bytes | bytearray], hashes: tuple[Digest, ...], target: Path) -> None:
+def _write_whole(tmp: str, piece: list[bytes | bytearray], hashes: tuple[Digest, ...], target: str) -> None:
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         for chunk in piece:
@@ -207,4 +221,4 @@ def _write_whole(tmp: Path, piece: list[bytes | bytearray], hashes: tuple[Digest
     finally:
         os.close(fd)
     os.rename(tmp, target)
-    fsync_dir(target.parent)
+    fsync_dir(os.path.dirname(target))

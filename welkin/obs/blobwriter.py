@@ -52,7 +52,7 @@ class BlobWriter:
     file). One instance serves one body.
     """
 
-    def __init__(self, path: Path, digests: Sequence[Digest]) -> None:
+    def __init__(self, path: str, digests: Sequence[Digest]) -> None:
         self._path = path
         self._loop = asyncio.get_running_loop()
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -61,7 +61,7 @@ class BlobWriter:
         self._to_hash, self._to_write = queues[0], queues[-1]
         self._in_flight = 0  # touched by the event loop only
         self._room: asyncio.Future[None] | None = None
-        self._target: Path | None = None  # set by close
+        self._target: str | None = None  # set by close
         self._aborted = False
         self._done: asyncio.Future[None] = self._loop.create_future()
         self._error: BaseException | None = None
@@ -81,7 +81,7 @@ class BlobWriter:
             await self._room
         self._raise_failure()
 
-    async def close(self, target: Path) -> None:
+    async def close(self, target: str) -> None:
         """Wait for every piece to be hashed and written; make the file durable at ``target``."""
         self._target = target
         self._to_hash.put(None)
@@ -142,10 +142,10 @@ class BlobWriter:
             os.close(fd)
         if not keep or target is None:
             with contextlib.suppress(FileNotFoundError):
-                self._path.unlink()
+                os.unlink(self._path)
             return
         os.rename(self._path, target)
-        fsync_dir(target.parent)
+        fsync_dir(os.path.dirname(target))
 
     # --- back on the event loop ----------------------------------------------------------
     def _written(self, size: int) -> None:
@@ -185,7 +185,7 @@ def _write_piece(fd: int, piece: Piece) -> None:
             view = view[os.write(fd, view) :]
 
 
-def fsync_dir(path: Path) -> None:
+def fsync_dir(path: str | Path) -> None:
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)

@@ -42,6 +42,8 @@ MAX_KEY_BYTES = 1024
 NO_PRECONDITIONS = Preconditions()
 MAX_OBJECT_BYTES = 5 * (1 << 40)  # S3's single-object limit
 MAX_PUT_BYTES = 5 * (1 << 30)  # S3's limit for one PUT
+# Bodies up to this size are read with their metadata, in one hop to a worker thread.
+SMALL_BODY_BYTES = 64 * 1024
 
 
 def check_key(key: str) -> None:
@@ -88,6 +90,14 @@ class WrittenBody:
     blob: StagedBlob
     md5_hex: str
     checksum: Checksum | None
+
+
+@dataclass(frozen=True)
+class FetchedObject:
+    """A version to serve, with its whole body when that is small and in one blob."""
+
+    version: ObjectVersion
+    body: bytes | None  # None: stream it with ``read``
 
 
 @dataclass(frozen=True)
@@ -326,21 +336,25 @@ class ObjectService:
     async def head(self, bucket: Bucket, key: str, version_id: str | None) -> ObjectVersion:
         """The version to serve; NoSuchKey/NoSuchVersion, or 405 for a delete marker by id."""
         check_key(key)
-        if version_id is None:
-            obj = await self._db.run_read(lambda conn: store.latest(conn, bucket.name, key))
-        else:
-            obj = await self._db.run_read(lambda conn: store.version(conn, bucket.name, key, version_id))
-        if obj is None:
-            if version_id is not None:
-                if version_id != NULL_VERSION and not looks_like_version(version_id):
-                    raise core.InvalidArgument("Invalid version id specified")
-                raise errors.NoSuchVersion("The specified version does not exist.")
-            raise errors.NoSuchKey("The specified key does not exist.")
-        if obj.delete_marker:
-            if version_id is not None:
-                raise DeleteMarkerAccessed(obj)
-            raise DeletedObject(obj)
-        return obj
+        obj = await self._db.run_read(lambda conn: _lookup(conn, bucket.name, key, version_id))
+        return _servable(obj, version_id)
+
+    async def fetch(self, bucket: Bucket, key: str, version_id: str | None) -> FetchedObject:
+        """``head``, and a small body read in the same call to the database's thread.
+
+        On PostgreSQL that call runs on the event loop, where ``BlobStore.open`` always
+        opens blobs: a read of at most SMALL_BODY_BYTES adds no other kind of wait.
+        """
+        check_key(key)
+
+        def lookup(conn: Conn) -> tuple[ObjectVersion | None, bytes | None]:
+            obj = _lookup(conn, bucket.name, key, version_id)
+            if obj is None or obj.delete_marker or obj.parts_count or obj.size > SMALL_BODY_BYTES:
+                return obj, None
+            return obj, self._blobs.read(obj.blob, obj.size) if obj.blob is not None else b""
+
+        obj, body = await self._db.run_read(lookup)
+        return FetchedObject(_servable(obj, version_id), body)
 
     async def set_acl(self, obj: ObjectVersion, acl: str) -> None:
         """Replace one version's stored ACL (JSON, see :mod:`welkin.obs.acl_documents`)."""
@@ -383,6 +397,27 @@ class ObjectService:
         # Strictly increasing even if the clock stalls or steps back.
         self._last_seq = max(time.time_ns(), self._last_seq + 1)
         return self._last_seq
+
+
+def _lookup(conn: Conn, bucket: str, key: str, version_id: str | None) -> ObjectVersion | None:
+    if version_id is None:
+        return store.latest(conn, bucket, key)
+    return store.version(conn, bucket, key, version_id)
+
+
+def _servable(obj: ObjectVersion | None, version_id: str | None) -> ObjectVersion:
+    """``obj`` if it can be served; NoSuchKey/NoSuchVersion, or 405 for a delete marker by id."""
+    if obj is None:
+        if version_id is not None:
+            if version_id != NULL_VERSION and not looks_like_version(version_id):
+                raise core.InvalidArgument("Invalid version id specified")
+            raise errors.NoSuchVersion("The specified version does not exist.")
+        raise errors.NoSuchKey("The specified key does not exist.")
+    if obj.delete_marker:
+        if version_id is not None:
+            raise DeleteMarkerAccessed(obj)
+        raise DeletedObject(obj)
+    return obj
 
 
 class DeletedObject(errors.NoSuchKey):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from collections.abc import AsyncIterator, Callable
@@ -18,7 +17,6 @@ from welkin.iam.models import Principal
 from welkin.obs import errors
 from welkin.obs.conditions import Preconditions
 from welkin.obs.models import Bucket, ObjectAttributes
-from welkin.obs.s3api.dialect import as_s3_headers
 from welkin.obs.s3api.payload import PayloadCheck, hash_checked
 
 # Content headers S3 stores with an object and returns on GET/HEAD.
@@ -41,6 +39,7 @@ class S3Request:
     bucket_name: str | None
     key: str | None
     requester: Principal | None  # None: anonymous
+    headers: dict[str, str]  # as_s3_headers of the request's
     operation: str = ""
     query: dict[str, str] = field(default_factory=dict)
     bucket: Bucket | None = None
@@ -49,10 +48,6 @@ class S3Request:
     payload_check: PayloadCheck | None = None
     # The checksum an aws-chunked body carried in its trailer, once the body is read.
     trailer_checksum: Callable[[], str | None] = lambda: None
-
-    @functools.cached_property
-    def headers(self) -> dict[str, str]:
-        return as_s3_headers(self.request.headers)
 
     def header(self, name: str, default: str = "") -> str:
         return self.headers.get(name.lower(), default)
