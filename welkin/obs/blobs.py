@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from welkin.core import errors
-from welkin.obs.blobwriter import BlobWriter, Digest, fsync_dir
+from welkin.core.durable import write_durably
+from welkin.obs.blobwriter import BlobWriter, Digest
 from welkin.obs.errors import EntityTooLarge
 
 # Bodies are handed to the BlobWriter in pieces of this size; a smaller body is written,
@@ -209,16 +210,7 @@ class BlobReader:
 
 
 def _write_whole(tmp: str, piece: list[bytes | bytearray], hashes: tuple[Digest, ...], target: str) -> None:
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        for chunk in piece:
-            for digest in hashes:
-                digest.update(chunk)
-            view = memoryview(chunk)
-            while view:
-                view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.rename(tmp, target)
-    fsync_dir(os.path.dirname(target))
+    for chunk in piece:
+        for digest in hashes:
+            digest.update(chunk)
+    write_durably(tmp, target, piece)

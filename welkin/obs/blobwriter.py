@@ -28,8 +28,9 @@ import os
 import queue
 import threading
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Protocol
+
+from welkin.core.durable import fsync_dir, write_fully
 
 # Bytes received but not yet on disk, at most; also the most the writer may lag the hasher.
 IN_FLIGHT = 16 << 20
@@ -179,15 +180,5 @@ def _write_piece(fd: int, piece: Piece) -> None:
         if written >= len(chunk):
             written -= len(chunk)
             continue
-        view = memoryview(chunk)[written:]
+        write_fully(fd, memoryview(chunk)[written:])
         written = 0
-        while view:
-            view = view[os.write(fd, view) :]
-
-
-def fsync_dir(path: str | Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
