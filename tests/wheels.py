@@ -28,3 +28,37 @@ def build_wheel(directory: Path, name: str = "tinydep", version: str = "1.0") ->
         for path, data in files.items():
             wheel.writestr(path, data)
         wheel.writestr(f"{name}-{version}.dist-info/RECORD", "\n".join(record) + "\n")
+
+
+def repack_installed(directory: Path, *names: str) -> None:
+    """Wheels of distributions installed here (pure Python), with their dependencies' names as
+    they declare them, so a function's requirements.txt installs them offline."""
+    from importlib.metadata import distribution
+
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        dist = distribution(name)
+        version = dist.version
+        wheel_name = f"{dist.metadata['Name'].replace('-', '_')}-{version}-py3-none-any.whl"
+        if (directory / wheel_name).exists():
+            continue
+        info = next(p for p in dist.files or () if p.parts[0].endswith(".dist-info"))
+        dist_info = info.parts[0]
+        record = []
+        with zipfile.ZipFile(directory / wheel_name, "w", zipfile.ZIP_DEFLATED) as wheel:
+            for path in dist.files or ():
+                if "__pycache__" in path.parts or path.parts[0].startswith(".."):
+                    continue
+                if path.parts[0] == dist_info and path.name in (
+                    "RECORD",
+                    "INSTALLER",
+                    "REQUESTED",
+                    "direct_url.json",
+                ):
+                    continue
+                data = Path(str(path.locate())).read_bytes()
+                digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+                record.append(f"{path.as_posix()},sha256={digest},{len(data)}")
+                wheel.writestr(path.as_posix(), data)
+            record.append(f"{dist_info}/RECORD,,")
+            wheel.writestr(f"{dist_info}/RECORD", "\n".join(record) + "\n")

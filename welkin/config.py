@@ -38,6 +38,13 @@ class Settings:
     functions_max_unpacked_bytes: int = 512 << 20
     # A directory of wheels to install functions' requirements.txt from, offline; empty: pip's index.
     functions_wheel_dir: str = ""
+    # Function instances: idle ones are stopped after the keep-alive; at most this many in the region.
+    functions_keep_alive_seconds: int = 600
+    functions_max_instances: int = 400
+    # Invocations one account may have running at once, all its functions together.
+    functions_account_concurrency: int = 400
+    # The first retry of a failed asynchronous invocation waits this long, then twice as long each time.
+    functions_async_retry_ms: int = 1000
 
     @property
     def zones(self) -> tuple[str, ...]:

@@ -28,6 +28,7 @@ from welkin.core.events import EventBus
 from welkin.core.http import ErrorBoundary, PrefixDispatcher, RequestIdMiddleware, huawei_error
 from welkin.functions.assembly import build_registry, max_request_bytes
 from welkin.functions.fgsapi.app import fgs_app, is_fgs_path
+from welkin.functions.invocations import Invocations
 from welkin.functions.service import FunctionRegistry
 from welkin.iam.api.accounts import AccountApi
 from welkin.iam.api.context import ApiContext, AuditMiddleware, keystone_error, route_not_found
@@ -69,7 +70,9 @@ class Region:
     obs: Obs
     events: EventBus
     functions: FunctionRegistry
+    invocations: Invocations
     root_credentials: RootCredentials | None = None
+    pool_start_seconds: float = 0.0
 
     @classmethod
     def create(cls, settings: Settings, clock: Clock | None = None) -> Region:
@@ -81,7 +84,8 @@ class Region:
         events = EventBus(db, clock)
         obs = Obs.build(db, clock, settings.data_dir, settings.region, events)
         functions = build_registry(settings, db, clock, iam, keyring, obs)
-        return cls(settings, clock, db, iam, obs, events, functions)
+        invocations = Invocations.build(settings, db, clock, iam.keys, events, functions)
+        return cls(settings, clock, db, iam, obs, events, functions, invocations)
 
     async def start(self) -> None:
         await asyncio.to_thread(migrate.upgrade, self.settings.metadata_url)
@@ -90,8 +94,10 @@ class Region:
         await self.obs.start()
         await asyncio.to_thread(self.functions.code.clear_tmp)
         await self.functions.collect_unused_code()
+        self.pool_start_seconds = await self.invocations.start()
 
     async def stop(self) -> None:
+        await self.invocations.stop()
         await self.obs.stop()
         await self.events.stop()
         await self.db.close()
@@ -150,7 +156,9 @@ class Region:
         huawei_app = ErrorBoundary(iam, huawei_error)
         keystone_app = ErrorBoundary(iam, keystone_error)
         s3 = self.s3_app()
-        functiongraph = fgs_app(self.iam, self.functions, self.clock, max_request_bytes(self.settings))
+        functiongraph = fgs_app(
+            self.iam, self.functions, self.invocations, self.clock, max_request_bytes(self.settings)
+        )
         by_path = PrefixDispatcher(
             {"/v3.0": huawei_app, "/welkin": huawei_app, "/v3": keystone_app, "/health": front}, s3
         )

@@ -68,6 +68,10 @@ def _announce(region: Region, out: IO[str]) -> None:
         f"Region {settings.region} (zones {', '.join(settings.zones)}), data in {settings.data_dir}", file=out
     )
     print(f"FunctionGraph runtimes: {', '.join(region.functions.runtimes.names)}", file=out)
+    capabilities = region.invocations.pool.capabilities
+    if capabilities is not None:
+        took = region.pool_start_seconds * 1000
+        print(f"Function sandbox ({took:.0f} ms to start): {capabilities.summary()}", file=out)
     print(f"Welkin ready: {settings.public_url}", file=out, flush=True)
 
 

@@ -71,3 +71,10 @@ class InUse(errors.Conflict):
 
     code = "InUse"
     status = 428
+
+
+class FunctionDisabled(errors.Conflict):
+    """``max_instance_num`` 0: FunctionGraph's way of switching a function off."""
+
+    code = "FunctionDisabled"
+    status = 403

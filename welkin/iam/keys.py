@@ -162,6 +162,22 @@ class KeyService:
             )
         return self._issue(principal.user_id, account.id, agency.id, seconds)
 
+    async def for_workload(
+        self, account_id: str, agency_name: str, subject: str, seconds: int
+    ) -> TemporaryKey:
+        """Temporary keys a platform service hands to a workload it runs for ``account_id``
+        (a function with ``app_xrole``): they act with the roles of that account's agency.
+
+        No caller is authorized here: the account named the agency in its own function's
+        configuration, which is what FunctionGraph's agency delegation means.
+        """
+        async with self._db.read() as conn:
+            account = await self._store.account(conn, account_id)
+            agencies = await self._store.agencies(conn, account_id, agency_name) if account else []
+        if account is None or not account.enabled or not agencies:
+            raise errors.InvalidArgument(f"Agency {agency_name!r} does not exist in this account.")
+        return self._issue(subject, account_id, agencies[0].id, seconds)
+
     # --- agencies ------------------------------------------------------------------------------
     async def create_agency(
         self, principal: Principal, name: str, trust_domain_name: str, description: str, duration: str

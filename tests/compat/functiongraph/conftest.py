@@ -13,6 +13,7 @@ import uuid
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -27,7 +28,7 @@ from huaweicloudsdkfunctiongraph.v2 import (
 )
 
 from tests.conftest import ROOT_PASSWORD, Welkin, start_welkin, stop_welkin
-from tests.wheels import build_wheel
+from tests.wheels import build_wheel, repack_installed
 
 MAX_CODE_BYTES = 4 << 20
 MAX_UNPACKED_BYTES = 16 << 20
@@ -155,18 +156,30 @@ def env(text: str) -> dict[str, str]:
     return value
 
 
+BOTO3 = ("boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3")
+
+
+@pytest.fixture(scope="session")
+def offline_wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One local wheel, and boto3's (repacked from this environment), so that functions'
+    requirements install offline."""
+    wheels = tmp_path_factory.mktemp("wheels")
+    build_wheel(wheels)
+    repack_installed(wheels, *BOTO3)
+    return wheels
+
+
 @pytest.fixture(scope="module")
-def fgs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fgs]:
+def fgs(tmp_path_factory: pytest.TempPathFactory, offline_wheels: Path) -> Iterator[Fgs]:
     data = tmp_path_factory.mktemp("fgs") / "data"
     data.mkdir()
-    # Small limits, so that oversize packages and zip bombs are cheap to make; one
-    # local wheel, so that requirements install offline.
-    wheels = data.parent / "wheels"
-    build_wheel(wheels)
+    # Small limits, so that oversize packages and zip bombs are cheap to make.
+    wheels = offline_wheels
     (data / "welkin.toml").write_text(
         f"functions_max_code_bytes = {MAX_CODE_BYTES}\n"
         f"functions_max_unpacked_bytes = {MAX_UNPACKED_BYTES}\n"
         f'functions_wheel_dir = "{wheels}"\n'
+        "functions_async_retry_ms = 100\n"
     )
     server = start_welkin(data)
     try:

@@ -146,12 +146,18 @@ def test_exists_and_not_found(tenant: Tenant) -> None:
     assert (error.status_code, error.error_code) == (404, "FSS.1051")
 
 
-def test_invocation_is_not_served_yet(fgs: Fgs, tenant: Tenant) -> None:
-    created = create(tenant.fgs)
-    response = fgs.raw(tenant, "POST", f"/functions/{created.func_urn}/invocations", b"{}")
+def test_a_path_not_served_is_404_saying_so(fgs: Fgs, tenant: Tenant) -> None:
+    response = fgs.raw(tenant, "GET", "/no-such-api")
     assert response.status_code == 404
     assert response.json()["error_code"] == "FSS.0404"
-    assert "instance pool" in response.json()["error_msg"]
+    assert "No FunctionGraph API" in response.json()["error_msg"]
+
+
+def test_an_event_that_is_not_json_is_refused(fgs: Fgs, tenant: Tenant) -> None:
+    created = create(tenant.fgs)
+    response = fgs.raw(tenant, "POST", f"/functions/{created.func_urn}/invocations", b"not json{")
+    assert response.status_code == 406
+    assert response.json()["error_code"] == "FSS.0406"
 
 
 def test_a_wrong_method_is_405_in_functiongraphs_format(fgs: Fgs, tenant: Tenant) -> None:

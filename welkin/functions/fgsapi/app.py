@@ -1,7 +1,6 @@
-"""FunctionGraph's management API assembled: routes, audit, and FunctionGraph's error format.
+"""FunctionGraph's API assembled: routes, audit, and FunctionGraph's error format.
 
-Invocation (``/invocations``, ``/invocations-async``) and triggers are not served
-yet: they need the instance pool. Their paths answer 404 FSS.0404 saying so.
+Paths not served (triggers, until they arrive) answer 404 FSS.0404 saying so.
 """
 
 from __future__ import annotations
@@ -14,11 +13,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from welkin.core import errors
 from welkin.core.clock import Clock
 from welkin.core.http import ErrorBoundary
+from welkin.functions.fgsapi.async_api import AsyncHandlers
 from welkin.functions.fgsapi.context import FgsContext
 from welkin.functions.fgsapi.errors import fgs_error
 from welkin.functions.fgsapi.functions import FunctionHandlers
+from welkin.functions.fgsapi.invoke import InvokeHandlers
+from welkin.functions.fgsapi.logs import LogHandlers
 from welkin.functions.fgsapi.usage import UsageHandlers
 from welkin.functions.fgsapi.versions import VersionHandlers
+from welkin.functions.invocations import Invocations
 from welkin.functions.service import FunctionRegistry
 from welkin.functions.versions import VersionService
 from welkin.iam.api.context import ApiContext, AuditMiddleware
@@ -34,18 +37,23 @@ def is_fgs_path(path: str) -> bool:
 async def _not_served(scope: Scope, receive: Receive, send: Send) -> None:
     raise errors.NotFound(
         f"No FunctionGraph API at {scope['method']} {scope['path']} in this Welkin "
-        "(invocations and triggers arrive with the instance pool)."
+        "(triggers are not served yet)."
     )
 
 
-def fgs_app(iam: Iam, registry: FunctionRegistry, clock: Clock, max_body: int) -> ASGIApp:
+def fgs_app(
+    iam: Iam, registry: FunctionRegistry, invocations: Invocations, clock: Clock, max_body: int
+) -> ASGIApp:
     ctx = FgsContext(ApiContext(iam, max_body), registry.region)
     versions = VersionService(registry)
     router = Router(
         [
-            *UsageHandlers(ctx, registry, clock).routes(),
+            *UsageHandlers(ctx, registry, invocations.invoker, clock).routes(),
             *FunctionHandlers(ctx, registry).routes(),
             *VersionHandlers(ctx, registry, versions).routes(),
+            *InvokeHandlers(ctx, registry, invocations.invoker).routes(),
+            *AsyncHandlers(ctx, registry, invocations.queue).routes(),
+            *LogHandlers(ctx, registry, invocations.invoker.logs).routes(),
         ],
         default=_not_served,
     )

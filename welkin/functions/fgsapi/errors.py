@@ -28,6 +28,8 @@ _CODES: tuple[tuple[type[errors.WelkinError], str, int], ...] = (
     (errors.BadRequest, "FSS.0400", 400),
     (errors.Unauthenticated, "FSS.0401", 401),
     (errors.AccessDenied, "FSS.0403", 403),
+    (errors.TooManyRequests, "FSS.0429", 429),
+    (fgs.FunctionDisabled, "FSS.0403", 403),
     (errors.QuotaExceeded, "FSS.0403", 403),
     (errors.NotFound, "FSS.0404", 404),
     (errors.Conflict, "FSS.0409", 409),

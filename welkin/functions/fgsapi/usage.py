@@ -1,39 +1,37 @@
 """Quotas and statistics.
 
-Statistics of invocations come with the invoker; until then every figure is a true
-zero (nothing can have been invoked), reported as one point at the time of asking.
+Statistics are the invoker's metrics, kept in memory per function and minute since the server
+started: ListFunctionStatistics answers one point per minute of the period (in minutes) that
+had invocations (one zero point when none did), plus Welkin's own figures under
+``welkin_metrics`` (cold starts, duration p50/p99, live instances); ListStatistics sums the
+project's functions over the current month.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from welkin.core import errors
 from welkin.core.clock import Clock
 from welkin.functions import rules
 from welkin.functions.fgsapi.context import FgsContext
+from welkin.functions.invoker import Invoker
+from welkin.functions.metrics import MinuteFigures
 from welkin.functions.service import CODE_SPACE_MB, MAX_FUNCTIONS_PER_PROJECT, FunctionRegistry
+from welkin.functions.urns import function_urn
 from welkin.iam import actions
-
-_FUNCTION_METRICS = (
-    "count",
-    "duration",
-    "fail_count",
-    "max_duration",
-    "min_duration",
-    "reject_count",
-    "function_error_count",
-    "system_error_count",
-    "reserved_instance_num",
-    "concurrency_num",
-)
 
 
 class UsageHandlers:
-    def __init__(self, ctx: FgsContext, registry: FunctionRegistry, clock: Clock) -> None:
+    def __init__(self, ctx: FgsContext, registry: FunctionRegistry, invoker: Invoker, clock: Clock) -> None:
         self.ctx = ctx
         self.registry = registry
+        self.invoker = invoker
         self.clock = clock
 
     def routes(self) -> list[Route]:
@@ -76,14 +74,19 @@ class UsageHandlers:
     async def statistics(self, request: Request) -> Response:
         scope = await self.ctx.scope(request)
         await self.registry.authorize(scope, actions.FGS_GET_STATISTICS)
-        month = self.clock.now().strftime("%Y-%m")
-        zero_month = [{"date": month, "value": 0.0}]
+        now = self.clock.now()
+        month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        prefix = function_urn(self.registry.region, scope.project.id, "", "")[:-1]
+        minutes = self.invoker.metrics.minutes(month_start, lambda urn: urn.startswith(prefix))
+        month = now.strftime("%Y-%m")
+        count = float(sum(m.count for m in minutes.values()))
+        gbs = round(sum(m.gb_seconds for m in minutes.values()), 6)
         return JSONResponse(
             {
-                "count": zero_month,
-                "gbs": zero_month,
-                "gpu_gbs": zero_month,
-                "statistics": self._zeros(),
+                "count": [{"date": month, "value": count}],
+                "gbs": [{"date": month, "value": gbs}],
+                "gpu_gbs": [{"date": month, "value": 0.0}],
+                "statistics": self._points(minutes, 0),
             }
         )
 
@@ -91,8 +94,49 @@ class UsageHandlers:
         scope = await self.ctx.scope(request)
         ref = self.ctx.ref(request, scope, "function_urn")
         await self.registry.show(scope, ref, actions.FGS_GET_STATISTICS)
-        return JSONResponse(self._zeros())
+        period = request.path_params["period"]
+        if not period.isdigit() or not 1 <= int(period) <= 24 * 60:
+            raise errors.InvalidArgument("period must be a number of minutes from 1 to 1440.")
+        urn = function_urn(self.registry.region, scope.project.id, ref.package, ref.name)
+        since = self.clock.now() - timedelta(minutes=int(period))
+        minutes = self.invoker.metrics.minutes(since, lambda candidate: candidate == urn)
+        instances = self._instances(urn)
+        body: dict[str, Any] = self._points(minutes, instances)
+        snapshot = self.invoker.metrics.snapshot(urn, instances)
+        body["welkin_metrics"] = {
+            "invocations": snapshot.invocations,
+            "errors": snapshot.errors,
+            "throttles": snapshot.throttles,
+            "cold_starts": snapshot.cold_starts,
+            "cold_start_p50_ms": round(snapshot.cold_start_p50_ms, 3),
+            "duration_p50_ms": round(snapshot.duration_p50_ms, 3),
+            "duration_p99_ms": round(snapshot.duration_p99_ms, 3),
+            "instances": snapshot.instances,
+        }
+        return JSONResponse(body)
 
-    def _zeros(self) -> dict[str, list[dict[str, float | int]]]:
-        now_ms = int(self.clock.now().timestamp() * 1000)
-        return {metric: [{"timestamp": now_ms, "value": 0.0}] for metric in _FUNCTION_METRICS}
+    def _instances(self, urn: str) -> int:
+        """Live instances of every version of the function."""
+        return sum(s.instances for key, s in self.invoker.pool.stats().items() if key.startswith(urn + ":"))
+
+    def _points(
+        self, minutes: dict[int, MinuteFigures], instances: int
+    ) -> dict[str, list[dict[str, float | int]]]:
+        if not minutes:
+            minutes = {int(self.clock.now().timestamp()) // 60: MinuteFigures()}
+
+        def series(value: Any) -> list[dict[str, float | int]]:
+            return [{"timestamp": key * 60_000, "value": float(value(m))} for key, m in minutes.items()]
+
+        return {
+            "count": series(lambda m: m.count),
+            "duration": series(lambda m: round(m.duration_total_ms / m.count, 3) if m.count else 0.0),
+            "fail_count": series(lambda m: m.errors),
+            "max_duration": series(lambda m: round(m.max_duration_ms, 3)),
+            "min_duration": series(lambda m: round(m.min_duration_ms, 3)),
+            "reject_count": series(lambda m: m.throttles),
+            "function_error_count": series(lambda m: m.function_errors),
+            "system_error_count": series(lambda m: m.system_errors),
+            "reserved_instance_num": series(lambda m: 0),
+            "concurrency_num": series(lambda m: instances),
+        }

@@ -1,0 +1,47 @@
+"""The per-account bound on invocations running at once (FunctionGraph's account concurrency quota).
+
+A request beyond it waits up to ``wait_s`` for another of the account's invocations to end,
+then is refused with TooManyRequests (429): one account cannot take every instance of the
+region from the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from welkin.core import errors
+
+
+class AccountConcurrency:
+    def __init__(self, limit: int, wait_s: float) -> None:
+        self._limit = limit
+        self._wait_s = wait_s
+        self._running: dict[str, int] = {}
+        self._freed: dict[str, asyncio.Condition] = {}
+
+    def running(self, account_id: str) -> int:
+        return self._running.get(account_id, 0)
+
+    @contextlib.asynccontextmanager
+    async def slot(self, account_id: str) -> AsyncIterator[None]:
+        freed = self._freed.setdefault(account_id, asyncio.Condition())
+        async with freed:
+            try:
+                await asyncio.wait_for(
+                    freed.wait_for(lambda: self.running(account_id) < self._limit), self._wait_s
+                )
+            except TimeoutError:
+                raise errors.TooManyRequests(
+                    f"Your account has {self._limit} invocations running, its concurrency quota; retry later."
+                ) from None
+            self._running[account_id] = self.running(account_id) + 1
+        try:
+            yield
+        finally:
+            async with freed:
+                self._running[account_id] -= 1
+                if not self._running[account_id]:
+                    del self._running[account_id]
+                freed.notify()
