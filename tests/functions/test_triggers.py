@@ -27,6 +27,7 @@ from welkin.core import migrate
 from welkin.core.body import Body
 from welkin.core.clock import ManualClock
 from welkin.core.db import Database
+from welkin.core.event_store import EventStore
 from welkin.core.events import EventBus
 from welkin.core.http import ErrorBoundary
 from welkin.functions.code import CodeStore
@@ -45,6 +46,7 @@ from welkin.functions.sources import CodeInput, CodeSources
 from welkin.functions.spec import InvocationResult
 from welkin.functions.triggers.bucket_link import BucketLink
 from welkin.functions.triggers.models import TriggerStatus, TriggerType
+from welkin.functions.triggers.obs_source import CONSUMER
 from welkin.functions.triggers.routes import HttpRoutes
 from welkin.functions.triggers.service import TriggerService
 from welkin.functions.triggers.sources import TriggerSources
@@ -259,6 +261,10 @@ async def obs_world(world: World) -> str:
     bucket = "uploads"
     await world.obs.buckets.create(world.scope.principal.account_id, bucket, None, "private")
     await add(world, TriggerType.OBS, bucket=bucket, events=["ObjectCreated"], prefix="in/")
+    # A consumer seen for the first time starts at the newest event; make its cursor now, as
+    # a server that has run before has it, so that no put below can race its creation.
+    async with world.db.transaction() as conn:
+        await EventStore().ensure_cursor(conn, CONSUMER, world.clock.now())
     await world.events.start()
     await world.sources.start()
     return bucket
