@@ -10,9 +10,14 @@ streamed and hashed, and prints MB/s each way with the server's peak resident me
 (VmHWM). boto3 hashes every body it signs over plain HTTP, which bounds what it can send,
 so the same object also goes up and down through presigned URLs with httpx streaming it
 (UNSIGNED-PAYLOAD, nothing hashed on the client): that shows the server's own rate.
-The baseline, measured in the same run on the same file system: the same bytes
+The baselines, measured in the same run on the same file system: the same bytes
 written in 1 MiB pieces and fsynced, then read back. Before each read the file's pages are
 dropped from the cache (posix_fadvise DONTNEED), for the blob and for the baseline alike.
+
+An upload has a second ceiling: S3 makes the ETag the MD5 of the body, and MD5 is
+sequential, so one PUT can go no faster than one core hashes. The MD5 baseline is the
+rate of hashlib's MD5 over the same bytes in 1 MiB pieces on one core, timing the
+hashing alone. Each PUT is printed as a share of both ceilings.
 """
 
 from __future__ import annotations
@@ -46,6 +51,24 @@ def drop_cache(path: Path) -> None:
         os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
     finally:
         os.close(fd)
+
+
+def md5_baseline(size: int) -> float:
+    """Seconds one core takes to MD5 ``size`` bytes, the hashing alone (not making them)."""
+    body = GeneratedBody(size)
+    buffer = bytearray(CHUNK)
+    hasher = hashlib.md5(usedforsecurity=False)
+    hashing = 0.0
+    while count := body.readinto(buffer):
+        piece = memoryview(buffer)[:count]
+        started = time.perf_counter()
+        hasher.update(piece)
+        hashing += time.perf_counter() - started
+    return hashing
+
+
+def shares(seconds: float, disk_write: float, md5: float) -> str:
+    return f"  {disk_write / seconds:4.0%} of disk, {md5 / seconds:4.0%} of MD5"
 
 
 def disk_baseline(directory: Path, size: int) -> tuple[float, float]:
@@ -131,12 +154,14 @@ def main() -> None:
         finally:
             stop_welkin(server)
         disk_write, disk_read = disk_baseline(Path(scratch), size)
+    md5 = md5_baseline(size)
     print(f"object of {size / (1 << 30):.2f} GiB")
-    print(f"S3 PUT  (boto3 -> welkin)        {rate(size, upload)}")
+    print(f"S3 PUT  (boto3 -> welkin)        {rate(size, upload)}{shares(upload, disk_write, md5)}")
     print(f"disk write + fsync (baseline)    {rate(size, disk_write)}")
+    print(f"MD5, one core (PUT ceiling)      {rate(size, md5)}")
     print(f"S3 GET  (welkin -> boto3)        {rate(size, download)}")
     print(f"disk read (baseline)             {rate(size, disk_read)}")
-    print(f"presigned PUT (httpx -> welkin)  {rate(size, lean_upload)}")
+    print(f"presigned PUT (httpx -> welkin)  {rate(size, lean_upload)}{shares(lean_upload, disk_write, md5)}")
     print(f"presigned GET (welkin -> httpx)  {rate(size, lean_download)}")
     print(f"server peak RSS (VmHWM)          {peak / (1 << 20):8.1f} MiB")
 

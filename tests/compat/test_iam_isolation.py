@@ -180,10 +180,7 @@ def test_audit_lists_changes_with_user_and_status(compat: Compat) -> None:
     tenant = compat.tenant()
     name = unique("audited")
     user_in(tenant, name)
-    # Not byte-identical to the first request: the replay guard would refuse that with 401.
-    option = CreateUserOption(
-        name=name, domain_id=tenant.account_id, password="Compat-pass-1234", description="again"
-    )
+    option = CreateUserOption(name=name, domain_id=tenant.account_id, password="Compat-pass-1234")
     duplicate = CreateUserRequest(body=CreateUserRequestBody(user=option))
     assert status_of(lambda: tenant.iam.create_user(duplicate)) == 409
     tenant.iam.keystone_list_users(KeystoneListUsersRequest())

@@ -27,9 +27,11 @@ from welkin.core import migrate
 from welkin.core.body import Body
 from welkin.core.clock import ManualClock
 from welkin.core.db import Database
+from welkin.core.event_store import EventStore
 from welkin.core.events import EventBus
 from welkin.core.http import ErrorBoundary
 from welkin.functions.code import CodeStore
+from welkin.functions.concurrency import AccountConcurrency
 from welkin.functions.configuration import ConfigChanges
 from welkin.functions.credentials import AgencyCredentials
 from welkin.functions.deps import DependencyInstaller
@@ -44,6 +46,7 @@ from welkin.functions.sources import CodeInput, CodeSources
 from welkin.functions.spec import InvocationResult
 from welkin.functions.triggers.bucket_link import BucketLink
 from welkin.functions.triggers.models import TriggerStatus, TriggerType
+from welkin.functions.triggers.obs_source import CONSUMER
 from welkin.functions.triggers.routes import HttpRoutes
 from welkin.functions.triggers.service import TriggerService
 from welkin.functions.triggers.sources import TriggerSources
@@ -116,7 +119,7 @@ async def world(tmp_path: Path, make_pool: PoolFactory) -> AsyncIterator[World]:
     usage = UsageMeter(db, events)
     pool = await make_pool(endpoint="http://127.0.0.1:9")
     invoker = Invoker(registry, pool, AgencyCredentials(iam.keys, clock), InvocationLogs(), FunctionMetrics(),
-                      usage, clock, 8)  # fmt: skip
+                      usage, clock, 8, AccountConcurrency(8, 0.2))  # fmt: skip
     routes = HttpRoutes(db, clock)
     triggers = TriggerService(db, clock, registry, BucketLink(obs.buckets, iam.permissions), routes)
     sources = TriggerSources(db, clock, events, routes, settings.region, ApiContext(iam, 1 << 20), invoker)
@@ -258,6 +261,10 @@ async def obs_world(world: World) -> str:
     bucket = "uploads"
     await world.obs.buckets.create(world.scope.principal.account_id, bucket, None, "private")
     await add(world, TriggerType.OBS, bucket=bucket, events=["ObjectCreated"], prefix="in/")
+    # A consumer seen for the first time starts at the newest event; make its cursor now, as
+    # a server that has run before has it, so that no put below can race its creation.
+    async with world.db.transaction() as conn:
+        await EventStore().ensure_cursor(conn, CONSUMER, world.clock.now())
     await world.events.start()
     await world.sources.start()
     return bucket

@@ -20,6 +20,7 @@ import secrets
 import shutil
 from pathlib import Path
 
+from welkin.core.durable import fsync_dir, write_durably
 from welkin.functions.models import CodeRevision
 from welkin.functions.packages import PackageLimits, check_zip, seal_read_only, unpack, unseal
 
@@ -82,16 +83,7 @@ class CodeStore:
 
     def _write(self, data: bytes, target: Path) -> None:
         tmp = self._tmp / f"{target.name}.{secrets.token_hex(8)}"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.rename(tmp, target)
-        _fsync_dir(target.parent)
+        write_durably(tmp, target, [data], mode=0o444)
 
     def _unpack(self, package: bytes, code_dir: Path) -> None:
         work = self._tmp / f"{code_dir.name}.{secrets.token_hex(8)}"
@@ -107,16 +99,8 @@ class CodeStore:
                 # Another request unpacked the same package first: keep theirs.
                 return
             os.chmod(code_dir, 0o555)  # noqa: S103 - read-only code, readable by sandboxes
-            _fsync_dir(code_dir.parent)
+            fsync_dir(code_dir.parent)
         finally:
             if work.exists():
                 unseal(work)
                 shutil.rmtree(work, ignore_errors=True)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -73,15 +73,15 @@ class InUse(errors.Conflict):
     status = 428
 
 
-class BadGateway(errors.WelkinError):
-    """A function behind an HTTP trigger failed or answered with something that is not an HTTP response."""
-
-    code = "BadGateway"
-    status = 502
-
-
 class FunctionDisabled(errors.Conflict):
     """``max_instance_num`` 0: FunctionGraph's way of switching a function off."""
 
     code = "FunctionDisabled"
     status = 403
+
+
+class BadGateway(errors.WelkinError):
+    """A function behind an HTTP trigger failed or answered with something that is not an HTTP response."""
+
+    code = "BadGateway"
+    status = 502

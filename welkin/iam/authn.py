@@ -2,13 +2,13 @@
 
 Every check that can revoke access happens on every request, not at issue time:
 the account and user must still be enabled, a token must be newer than the user's
-last password change, a permanent key must be active. A signature is accepted once
-within the clock-skew window for requests that change something (replay guard).
+last password change, a permanent key must be active. A signature is good for its
+clock-skew window, repeated or not: neither SigV4 nor Huawei's signing carries a nonce, and
+their SDKs retry, or repeat, identical requests within one second.
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -32,14 +32,11 @@ from welkin.iam.models import (
 from welkin.iam.post_signature import PostSignature
 from welkin.iam.signatures import (
     HttpRequestView,
-    SignatureClaim,
     VerifiedSignature,
     parse_claim,
     verify,
 )
 from welkin.iam.store import Conn, IamStore
-
-_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @dataclass(frozen=True)
@@ -100,7 +97,6 @@ class Authenticator:
         self._keyring = keyring
         self._max_skew = max_skew
         self._token_lifetime = token_lifetime
-        self._seen: dict[str, datetime] = {}
         self._last_touch: dict[str, datetime] = {}
 
     # --- tokens -------------------------------------------------------------------------------
@@ -193,11 +189,9 @@ class Authenticator:
             if temporary.expires_at <= now:
                 raise errors.InvalidToken("The temporary access key has expired.")
             verified = verify(view, claim, temporary.secret_key, now, self._max_skew)
-            self._guard_replay(view, claim, now)
             return SignedRequest(await self._temporary_principal(temporary, project_id), verified)
         known = await self._known_key(claim.access_key)
         verified = verify(view, claim, known.secret, now, self._max_skew)
-        self._guard_replay(view, claim, now)
         await self._touch(known.access_key, now)
         return SignedRequest(
             _principal(known.account, known.user, AuthMethod.ACCESS_KEY, project_id), verified
@@ -267,20 +261,6 @@ class Authenticator:
             self._keys.clear()
         self._keys[access_key] = known
         return known
-
-    def _guard_replay(self, view: HttpRequestView, claim: SignatureClaim, now: datetime) -> None:
-        # Presigned URLs are meant to be used many times; reads are harmless to repeat.
-        # Object storage, like S3, takes no replay guard: its clients retry writes with
-        # the same signature, and a repeated PUT stores the same bytes again.
-        s3 = claim.service == "s3" or claim.scheme.hmac_sha1
-        if claim.scheme.presigned or s3 or view.method.upper() in _SAFE_METHODS:
-            return
-        key = hashlib.sha256(f"{claim.access_key}:{claim.signature}".encode()).hexdigest()
-        if key in self._seen:
-            raise errors.SignatureDoesNotMatch("This signed request was already used (replay).")
-        if len(self._seen) > 100_000:
-            self._seen = {k: v for k, v in self._seen.items() if v > now}
-        self._seen[key] = claim.timestamp + self._max_skew
 
     async def _touch(self, access_key: str, now: datetime) -> None:
         last = self._last_touch.get(access_key)

@@ -12,7 +12,6 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet, InvalidToken
 
 from welkin.core import errors
+from welkin.core.durable import write_durably
 from welkin.iam.models import TemporaryKeyClaims, TokenClaims
 
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 1 << 14, 8, 1
@@ -33,17 +33,8 @@ def load_or_create_key(path: Path) -> bytes:
     # whole key, never an empty file that would stop the next start.
     key = Fernet.generate_key()
     staging = path.with_name(f".{path.name}.tmp")
-    fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(key)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(staging, path)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    staging.unlink(missing_ok=True)  # left by a crash before the rename
+    write_durably(staging, path, [key])
     return key
 
 

@@ -22,11 +22,12 @@ look the access key up; :func:`verify` then recomputes the signature with its se
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import quote, unquote, unquote_plus, unquote_to_bytes
 
 from welkin.core import errors
@@ -152,9 +153,7 @@ def verify(
         string_to_sign = f"{_HUAWEI}\n{stamp}\n{canonical_hash}"
     else:
         scope = f"{stamp[:8]}/{claim.region}/{claim.service}/aws4_request"
-        key = f"AWS4{secret_key}".encode()
-        for part in scope.split("/"):
-            key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+        key = _signing_key(secret_key, scope)
         string_to_sign = f"{_AWS}\n{stamp}\n{scope}\n{canonical_hash}"
     expected = hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected.encode(), claim.signature.encode()):
@@ -162,6 +161,16 @@ def verify(
     # Only once the signature holds, so that a forged request always reads as forged.
     _check_declared_hash(request, claim.payload_hash, huawei)
     return VerifiedSignature(claim.signature, stamp, scope, None if huawei else key)
+
+
+@functools.lru_cache(maxsize=1024)
+def _signing_key(secret_key: str, scope: str) -> bytes:
+    # Four HMACs that give the same key all day for one key and scope: the AWS SDKs
+    # cache it too. Whether the key may still be used is checked before, on every request.
+    key = f"AWS4{secret_key}".encode()
+    for part in scope.split("/"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    return key
 
 
 def _huawei_claim(rest: str, headers: Mapping[str, str]) -> SignatureClaim:
@@ -279,7 +288,9 @@ def _basic_time(value: str, name: str) -> datetime:
     try:
         if not _BASIC_RE.fullmatch(value):
             raise ValueError(value)
-        return datetime.strptime(value, _BASIC_FORMAT).replace(tzinfo=UTC)
+        # The pattern above admits only the basic form, which fromisoformat reads far
+        # faster than strptime does, with the same range checks.
+        return datetime.fromisoformat(value)
     except ValueError:
         raise errors.InvalidArgument(f"{name} must look like 20250301T120000Z, got {value!r}") from None
 

@@ -22,19 +22,18 @@ import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from welkin.core import errors
+from welkin.core.durable import write_durably
+from welkin.obs.blobwriter import BlobWriter, Digest
 from welkin.obs.errors import EntityTooLarge
 
-# Bodies are written in pieces of this size, each in one worker-thread call; a small
-# body is written, fsynced and renamed in a single call.
+# Bodies are handed to the BlobWriter in pieces of this size; a smaller body is written,
+# fsynced and renamed in a single worker-thread call.
 WRITE_BUFFER = 1 << 20
+# Received chunks smaller than this are merged before they are hashed and written.
+SMALL_CHUNK = 16 << 10
 READ_CHUNK = 1 << 20
-
-
-class Digest(Protocol):
-    def update(self, data: bytes | bytearray, /) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -55,12 +54,11 @@ def new_blob_name(prefix: str = "") -> str:
 
 class BlobStore:
     def __init__(self, root: Path) -> None:
-        self._root = root
-        self._tmp = root / "tmp"
-        self._staging = root / "staging"
-        self._blobs = root / "blobs"
+        # Plain strings, joined with os.path: every request names a blob, and pathlib's
+        # joins cost several times more.
+        self._tmp, self._staging, self._blobs = (str(root / part) for part in ("tmp", "staging", "blobs"))
         for path in (self._tmp, self._staging, self._blobs):
-            path.mkdir(parents=True, exist_ok=True)
+            os.makedirs(path, exist_ok=True)
 
     # --- writing -------------------------------------------------------------------------
     async def write(
@@ -77,37 +75,39 @@ class BlobStore:
         """
         name = name or new_blob_name()
         hashes = tuple(digests)
-        tmp = self._tmp / name
-        buffer = bytearray()
-        size = 0
-        fd: int | None = None
-        # One piece is hashed and written in a worker thread while the next is received:
-        # hashing (MD5 for the ETag) and the network then overlap instead of taking turns.
-        pending: asyncio.Future[int] | None = None
+        tmp = os.path.join(self._tmp, name)
+        piece: list[bytes | bytearray] = []
+        piece_size = size = 0
+        # A body smaller than one piece is hashed, written, fsynced and renamed in one
+        # worker-thread call; a larger one goes through a BlobWriter, which hashes and
+        # writes in two threads of its own while the event loop receives.
+        writer: BlobWriter | None = None
         try:
             async for chunk in body:
                 size += len(chunk)
                 if size > max_size:
                     raise EntityTooLarge(f"the body is larger than the {max_size}-byte limit")
-                buffer += chunk
-                if len(buffer) >= WRITE_BUFFER:
-                    if pending is not None:
-                        fd, pending = await pending, None
-                    data, buffer = buffer, bytearray()
-                    pending = asyncio.ensure_future(asyncio.to_thread(_append, fd, tmp, data, hashes))
-            if pending is not None:
-                fd, pending = await pending, None
-            await asyncio.to_thread(_finish, fd, tmp, buffer, hashes, self._staging / name)
-            fd = None
+                if len(chunk) < SMALL_CHUNK and piece and isinstance(piece[-1], bytearray):
+                    piece[-1] += chunk  # tiny chunks are merged, so each write and hash call is worth it
+                else:
+                    piece.append(bytearray(chunk) if len(chunk) < SMALL_CHUNK else chunk)
+                piece_size += len(chunk)
+                if piece_size >= WRITE_BUFFER:
+                    writer = writer or BlobWriter(tmp, hashes)
+                    await writer.put(piece, piece_size)
+                    piece, piece_size = [], 0
+            if writer is None:
+                await asyncio.to_thread(_write_whole, tmp, piece, hashes, self._staged(name))
+            else:
+                if piece:
+                    await writer.put(piece, piece_size)
+                await writer.close(self._staged(name))
         except BaseException:
-            if pending is not None:
-                # The thread cannot be interrupted: let it finish so its file can be closed.
-                with contextlib.suppress(BaseException):
-                    fd = await asyncio.shield(pending)
-            if fd is not None:
-                os.close(fd)
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
+            if writer is not None:
+                writer.abort()  # its thread removes the file
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp)
             raise
         return StagedBlob(name, size)
 
@@ -116,25 +116,40 @@ class BlobStore:
         for name in names:
             target = self._final(name)
             try:
-                os.rename(self._staging / name, target)
+                os.rename(self._staged(name), target)
             except FileNotFoundError:
-                target.parent.mkdir(exist_ok=True)
+                os.makedirs(os.path.dirname(target), exist_ok=True)
                 with contextlib.suppress(FileNotFoundError):
-                    os.rename(self._staging / name, target)
+                    os.rename(self._staged(name), target)
 
     def discard(self, names: Iterable[str]) -> None:
         """Drop staged blobs whose metadata was never committed."""
         for name in names:
             with contextlib.suppress(FileNotFoundError):
-                (self._staging / name).unlink()
+                os.unlink(self._staged(name))
 
     # --- reading -------------------------------------------------------------------------
     def open(self, name: str) -> BlobReader:
+        return BlobReader(self._open_fd(name))
+
+    def read(self, name: str, size: int) -> bytes:
+        """A whole small blob in one blocking call, made where the caller already is."""
+        fd = self._open_fd(name)
+        try:
+            data = os.pread(fd, size, 0)
+        finally:
+            os.close(fd)
+        if len(data) < size:
+            raise BlobNotFound("a blob is shorter than its metadata says")
+        return data
+
+    def _open_fd(self, name: str) -> int:
         # A blob is in blobs/ once published and in staging/ just before: look in both,
         # and again in blobs/ in case it moved between the two looks.
-        for path in (self._final(name), self._staging / name, self._final(name)):
+        final = self._final(name)
+        for path in (final, self._staged(name), final):
             try:
-                return BlobReader(os.open(path, os.O_RDONLY))
+                return os.open(path, os.O_RDONLY)
             except FileNotFoundError:
                 continue
         raise BlobNotFound(f"blob {name} is missing from the data directory")
@@ -142,9 +157,9 @@ class BlobStore:
     # --- removal and recovery ------------------------------------------------------------
     def delete(self, names: Iterable[str]) -> None:
         for name in names:
-            for path in (self._final(name), self._staging / name):
+            for path in (self._final(name), self._staged(name)):
                 with contextlib.suppress(FileNotFoundError):
-                    path.unlink()
+                    os.unlink(path)
 
     async def recover(self, committed: Callable[[list[str]], Awaitable[set[str]]]) -> tuple[int, int]:
         """After a crash: empty ``tmp/``; publish staged blobs the metadata names, drop the rest.
@@ -152,9 +167,9 @@ class BlobStore:
         ``committed`` answers which of the given names the metadata store refers to.
         Returns (published, dropped).
         """
-        for leftover in self._tmp.iterdir():
-            leftover.unlink()
-        staged = [path.name for path in self._staging.iterdir()]
+        for leftover in os.listdir(self._tmp):
+            os.unlink(os.path.join(self._tmp, leftover))
+        staged = os.listdir(self._staging)
         published = dropped = 0
         for start in range(0, len(staged), 500):
             batch = staged[start : start + 500]
@@ -165,8 +180,11 @@ class BlobStore:
             dropped += len(batch) - len(keep)
         return published, dropped
 
-    def _final(self, name: str) -> Path:
-        return self._blobs / name[-2:] / name
+    def _staged(self, name: str) -> str:
+        return os.path.join(self._staging, name)
+
+    def _final(self, name: str) -> str:
+        return os.path.join(self._blobs, name[-2:], name)
 
 
 class BlobReader:
@@ -175,9 +193,6 @@ class BlobReader:
     def __init__(self, fd: int) -> None:
         self._fd = fd
         self.size = os.fstat(fd).st_size
-
-    async def read_all(self) -> bytes:
-        return await asyncio.to_thread(os.pread, self._fd, self.size, 0)
 
     async def stream(self, start: int, end: int) -> AsyncIterator[bytes]:
         """Bytes ``start`` to ``end`` (exclusive), in chunks of at most READ_CHUNK."""
@@ -194,32 +209,8 @@ class BlobReader:
         os.close(self._fd)
 
 
-def _append(fd: int | None, path: Path, data: bytes | bytearray, hashes: tuple[Digest, ...]) -> int:
-    if fd is None:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    for digest in hashes:
-        digest.update(data)
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-    return fd
-
-
-def _finish(
-    fd: int | None, tmp: Path, data: bytes | bytearray, hashes: tuple[Digest, ...], target: Path
-) -> None:
-    fd = _append(fd, tmp, data, hashes)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.rename(tmp, target)
-    _fsync_dir(target.parent)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+def _write_whole(tmp: str, piece: list[bytes | bytearray], hashes: tuple[Digest, ...], target: str) -> None:
+    for chunk in piece:
+        for digest in hashes:
+            digest.update(chunk)
+    write_durably(tmp, target, piece)

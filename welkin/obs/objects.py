@@ -15,6 +15,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy.engine import Connection as Conn
 
@@ -22,7 +23,8 @@ from welkin.core import errors as core
 from welkin.core.clock import Clock
 from welkin.core.db import Database
 from welkin.obs import checksums, errors, store
-from welkin.obs.blobs import BlobStore, Digest, StagedBlob
+from welkin.obs.blobs import BlobStore, StagedBlob
+from welkin.obs.blobwriter import Digest
 from welkin.obs.conditions import Preconditions, check_write
 from welkin.obs.models import (
     NULL_VERSION,
@@ -40,6 +42,8 @@ MAX_KEY_BYTES = 1024
 NO_PRECONDITIONS = Preconditions()
 MAX_OBJECT_BYTES = 5 * (1 << 40)  # S3's single-object limit
 MAX_PUT_BYTES = 5 * (1 << 30)  # S3's limit for one PUT
+# Bodies up to this size are read with their metadata, in one hop to a worker thread.
+SMALL_BODY_BYTES = 64 * 1024
 
 
 def check_key(key: str) -> None:
@@ -56,12 +60,21 @@ def check_key(key: str) -> None:
         raise core.InvalidArgument("an object key may not contain a NUL character")
 
 
+class BodyCheck(Protocol):
+    """A digest the body must match, fed every byte, then ``verify`` raises if it does not."""
+
+    def update(self, data: bytes | bytearray, /) -> None: ...
+
+    def verify(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class IncomingBody:
     """A body to store, and what the client said it would hash to.
 
     ``expected_checksum`` is called once the stream is exhausted, since an aws-chunked
-    body carries its checksum in a trailer after the data.
+    body carries its checksum in a trailer after the data. ``checks`` are fed alongside
+    the MD5, off the event loop, and verified before anything is committed.
     """
 
     stream: AsyncIterator[bytes]
@@ -69,6 +82,7 @@ class IncomingBody:
     checksum_algorithm: str | None = None
     expected_checksum: Callable[[], str | None] = lambda: None
     max_size: int = MAX_PUT_BYTES
+    checks: tuple[BodyCheck, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,6 +90,14 @@ class WrittenBody:
     blob: StagedBlob
     md5_hex: str
     checksum: Checksum | None
+
+
+@dataclass(frozen=True)
+class FetchedObject:
+    """A version to serve, with its whole body when that is small and in one blob."""
+
+    version: ObjectVersion
+    body: bytes | None  # None: stream it with ``read``
 
 
 @dataclass(frozen=True)
@@ -98,7 +120,7 @@ class ObjectService:
     async def receive(self, body: IncomingBody, blob_name: str | None = None) -> WrittenBody:
         """Stream ``body`` to a staged blob and check it against the client's digests."""
         md5 = hashlib.md5(usedforsecurity=False)
-        digests: list[Digest] = [md5]
+        digests: list[Digest] = [md5, *body.checks]
         hasher = (
             checksums.Checksum(checksums.ChecksumAlgorithm(body.checksum_algorithm))
             if (body.checksum_algorithm)
@@ -108,6 +130,8 @@ class ObjectService:
             digests.append(hasher)
         staged = await self._blobs.write(body.stream, digests, body.max_size, blob_name)
         try:
+            for check in body.checks:
+                check.verify()
             if body.content_md5 is not None and base64.b64encode(md5.digest()).decode() != body.content_md5:
                 raise errors.BadDigest("The Content-MD5 you specified did not match what we received.")
             checksum = None
@@ -312,21 +336,25 @@ class ObjectService:
     async def head(self, bucket: Bucket, key: str, version_id: str | None) -> ObjectVersion:
         """The version to serve; NoSuchKey/NoSuchVersion, or 405 for a delete marker by id."""
         check_key(key)
-        if version_id is None:
-            obj = await self._db.run_read(lambda conn: store.latest(conn, bucket.name, key))
-        else:
-            obj = await self._db.run_read(lambda conn: store.version(conn, bucket.name, key, version_id))
-        if obj is None:
-            if version_id is not None:
-                if version_id != NULL_VERSION and not looks_like_version(version_id):
-                    raise core.InvalidArgument("Invalid version id specified")
-                raise errors.NoSuchVersion("The specified version does not exist.")
-            raise errors.NoSuchKey("The specified key does not exist.")
-        if obj.delete_marker:
-            if version_id is not None:
-                raise DeleteMarkerAccessed(obj)
-            raise DeletedObject(obj)
-        return obj
+        obj = await self._db.run_read(lambda conn: _lookup(conn, bucket.name, key, version_id))
+        return _servable(obj, version_id)
+
+    async def fetch(self, bucket: Bucket, key: str, version_id: str | None) -> FetchedObject:
+        """``head``, and a small body read in the same call to the database's thread.
+
+        On PostgreSQL that call runs on the event loop, where ``BlobStore.open`` always
+        opens blobs: a read of at most SMALL_BODY_BYTES adds no other kind of wait.
+        """
+        check_key(key)
+
+        def lookup(conn: Conn) -> tuple[ObjectVersion | None, bytes | None]:
+            obj = _lookup(conn, bucket.name, key, version_id)
+            if obj is None or obj.delete_marker or obj.parts_count or obj.size > SMALL_BODY_BYTES:
+                return obj, None
+            return obj, self._blobs.read(obj.blob, obj.size) if obj.blob is not None else b""
+
+        obj, body = await self._db.run_read(lookup)
+        return FetchedObject(_servable(obj, version_id), body)
 
     async def set_acl(self, obj: ObjectVersion, acl: str) -> None:
         """Replace one version's stored ACL (JSON, see :mod:`welkin.obs.acl_documents`)."""
@@ -369,6 +397,27 @@ class ObjectService:
         # Strictly increasing even if the clock stalls or steps back.
         self._last_seq = max(time.time_ns(), self._last_seq + 1)
         return self._last_seq
+
+
+def _lookup(conn: Conn, bucket: str, key: str, version_id: str | None) -> ObjectVersion | None:
+    if version_id is None:
+        return store.latest(conn, bucket, key)
+    return store.version(conn, bucket, key, version_id)
+
+
+def _servable(obj: ObjectVersion | None, version_id: str | None) -> ObjectVersion:
+    """``obj`` if it can be served; NoSuchKey/NoSuchVersion, or 405 for a delete marker by id."""
+    if obj is None:
+        if version_id is not None:
+            if version_id != NULL_VERSION and not looks_like_version(version_id):
+                raise core.InvalidArgument("Invalid version id specified")
+            raise errors.NoSuchVersion("The specified version does not exist.")
+        raise errors.NoSuchKey("The specified key does not exist.")
+    if obj.delete_marker:
+        if version_id is not None:
+            raise DeleteMarkerAccessed(obj)
+        raise DeletedObject(obj)
+    return obj
 
 
 class DeletedObject(errors.NoSuchKey):

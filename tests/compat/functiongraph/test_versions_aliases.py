@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 from huaweicloudsdkfunctiongraph.v2 import (
     CreateFunctionVersionRequest,
     CreateFunctionVersionRequestBody,
@@ -26,13 +24,8 @@ from huaweicloudsdkfunctiongraph.v2 import (
 
 from tests.compat.functiongraph.conftest import Tenant, b64, create, failure, zip_of
 
-_SERIAL = itertools.count()
-
 
 def publish(tenant: Tenant, urn: str, **fields: str) -> object:
-    # A distinct description per call: Welkin's IAM refuses a second identical signed
-    # POST within the same second as a replay (see the report on this branch).
-    fields.setdefault("description", f"published {next(_SERIAL)}")
     body = CreateFunctionVersionRequestBody(**fields)
     return tenant.fgs.create_function_version(CreateFunctionVersionRequest(function_urn=urn, body=body))
 

@@ -126,9 +126,14 @@ def test_wrong_crc32_checksum_stores_nothing(server: Welkin, s3: Any, name: str)
     still_original(s3, name)
 
 
-def test_declared_payload_hash_that_lies(server: Welkin, s3: Any, name: str) -> None:
+@pytest.mark.parametrize("size", [3, 3 << 20], ids=["small", "through-the-blob-writer"])
+def test_declared_payload_hash_that_lies(server: Welkin, s3: Any, name: str, size: int) -> None:
     request = signed(
-        server, "PUT", f"/{name}/kept", b"new", {"x-amz-content-sha256": hashlib.sha256(b"else").hexdigest()}
+        server,
+        "PUT",
+        f"/{name}/kept",
+        b"n" * size,
+        {"x-amz-content-sha256": hashlib.sha256(b"else").hexdigest()},
     )
     s3_error(send(request), 400, "XAmzContentSHA256Mismatch")
     still_original(s3, name)

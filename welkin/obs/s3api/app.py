@@ -146,16 +146,18 @@ class S3Api:
         if bucket_name and self.addresses_by_host(request.scope):
             view = replace(view, virtual_bucket=bucket_name)
         target: Target = "object" if key else "bucket" if bucket_name else "service"
-        operation, handler = self._routes.find(request.method, target, query, as_s3_headers(request.headers))
+        headers = as_s3_headers(request.headers)
+        operation, handler = self._routes.find(request.method, target, query, headers)
         signed = await self._iam.authn.check_signature(view, None)
         requester = signed.principal if signed is not None else None
-        s3 = S3Request(request, bucket_name, key, requester, operation, query)
+        s3 = S3Request(request, bucket_name, key, requester, headers, operation, query)
         if bucket_name and operation not in ("CreateBucket", "PostObject", "PreflightCors"):
             s3.bucket = await self._buckets.get(bucket_name)
         if operation not in ("PreflightCors", "PostObject"):
             await self._authorizer.authorize(s3)
         body = prepare_body(request, s3.headers, signed.signature if signed is not None else None)
         s3.body_stream, s3.trailer_checksum = body.stream, body.trailer_checksum
+        s3.payload_check = body.payload_check
         response = await handler(s3)
         response.headers.update(cors_headers(s3.bucket, s3.headers, request.method))
         return response

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
@@ -12,6 +11,7 @@ from welkin.core import errors as core
 from welkin.iam.signatures import VerifiedSignature
 from welkin.obs.checksums import ChecksumAlgorithm
 from welkin.obs.chunked import AwsChunkedDecoder, ChunkedMode
+from welkin.obs.s3api.payload import PayloadCheck
 from welkin.obs.s3api.request import raw_stream
 
 _HEX_CHARS = frozenset("0123456789abcdefABCDEF")
@@ -21,6 +21,8 @@ _HEX_CHARS = frozenset("0123456789abcdefABCDEF")
 class PreparedBody:
     stream: AsyncIterator[bytes]
     trailer_checksum: Callable[[], str | None]
+    # None when the body carries no hash to check, or checks itself (aws-chunked).
+    payload_check: PayloadCheck | None = None
 
 
 def _none() -> str | None:
@@ -53,18 +55,5 @@ def prepare_body(
         )
         return PreparedBody(decoder.decode(raw), lambda: decoder.checksum_value)
     if len(declared) == 64 and _HEX_CHARS.issuperset(declared):
-        return PreparedBody(_hash_checked(raw, declared.lower()), _none)
+        return PreparedBody(raw, _none, PayloadCheck(declared.lower()))
     return PreparedBody(raw, _none)
-
-
-async def _hash_checked(stream: AsyncIterator[bytes], expected: str) -> AsyncIterator[bytes]:
-    # Raising at the end of the stream, before the writer returns, keeps the body from
-    # being committed.
-    digest = hashlib.sha256()
-    async for chunk in stream:
-        digest.update(chunk)
-        yield chunk
-    if digest.hexdigest() != expected:
-        raise core.ContentHashMismatch(
-            "The provided 'x-amz-content-sha256' header does not match what was computed."
-        )

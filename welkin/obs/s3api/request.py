@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from collections.abc import AsyncIterator, Callable
@@ -18,7 +17,7 @@ from welkin.iam.models import Principal
 from welkin.obs import errors
 from welkin.obs.conditions import Preconditions
 from welkin.obs.models import Bucket, ObjectAttributes
-from welkin.obs.s3api.dialect import as_s3_headers
+from welkin.obs.s3api.payload import PayloadCheck, hash_checked
 
 # Content headers S3 stores with an object and returns on GET/HEAD.
 STORED_HEADERS = (
@@ -40,17 +39,15 @@ class S3Request:
     bucket_name: str | None
     key: str | None
     requester: Principal | None  # None: anonymous
+    headers: dict[str, str]  # as_s3_headers of the request's
     operation: str = ""
     query: dict[str, str] = field(default_factory=dict)
     bucket: Bucket | None = None
-    # Set by the signature layer: the body hash a SigV4 client declared, to check once read.
+    # Set by the signature layer: the body, and the SHA-256 a SigV4 client declared for it.
     body_stream: AsyncIterator[bytes] | None = None
+    payload_check: PayloadCheck | None = None
     # The checksum an aws-chunked body carried in its trailer, once the body is read.
     trailer_checksum: Callable[[], str | None] = lambda: None
-
-    @functools.cached_property
-    def headers(self) -> dict[str, str]:
-        return as_s3_headers(self.request.headers)
 
     def header(self, name: str, default: str = "") -> str:
         return self.headers.get(name.lower(), default)
@@ -81,7 +78,14 @@ class S3Request:
         return bytes(data)
 
     def stream(self) -> AsyncIterator[bytes]:
-        return self.body_stream if self.body_stream is not None else raw_stream(self.request)
+        """The body, checked against its declared SHA-256 as it streams through the event loop."""
+        stream, check = self.unchecked_stream()
+        return stream if check is None else hash_checked(stream, check)
+
+    def unchecked_stream(self) -> tuple[AsyncIterator[bytes], PayloadCheck | None]:
+        """The body and the check it must pass, for a caller that feeds and verifies it itself."""
+        stream = self.body_stream if self.body_stream is not None else raw_stream(self.request)
+        return stream, self.payload_check
 
 
 def body_left_unread(request: Request) -> bool:
