@@ -109,22 +109,24 @@ def _build_base_root(plan: SandboxPlan) -> None:
     lib.mount(None, "/", None, sys_.MS_REC | sys_.MS_PRIVATE, None)
     # (b) A tmpfs root of our own; it becomes read-only in (h) once its mount points exist.
     lib.mount("tmpfs", root, "tmpfs", sys_.MS_NOSUID, "size=1m,mode=0755")
-    # (c) Only what the interpreter needs, read-only: its prefix (stdlib), shared libraries and
+    # (c) A private /tmp whose size is capped by tmpfs itself. Mounted before the binds below:
+    # when Welkin itself is installed under /tmp, its runtime is bound inside this tmpfs
+    # instead of being hidden by it.
+    tmp = root + "/tmp"  # noqa: S108 - the sandbox's own, a fresh tmpfs
+    os.makedirs(tmp)
+    lib.mount("tmpfs", tmp, "tmpfs", sys_.MS_NOSUID | sys_.MS_NODEV, f"size={plan.tmp_mb}m,mode=1777")
+    # (d) Only what the interpreter needs, read-only: its prefix (stdlib), shared libraries and
     # welkin/runtime alone. The data dir, the database and the rest of welkin are not there.
     for path in plan.read_only:
         _bind(lib, path, root + path, sys_.MS_NODEV)
     for path, target in plan.symlinks:
         os.symlink(target, root + path)
-    # (d) A minimal /dev: four character devices bound from the host, nothing else.
+    # (e) A minimal /dev: four character devices bound from the host, nothing else.
     for name in _DEVICES:
         _bind(lib, f"/dev/{name}", f"{root}/dev/{name}")
     for name, fd in (("stdin", 0), ("stdout", 1), ("stderr", 2)):
         os.symlink(f"/proc/self/fd/{fd}", f"{root}/dev/{name}")
     os.symlink("/proc/self/fd", f"{root}/dev/fd")
-    # (e) A private /tmp whose size is capped by tmpfs itself.
-    tmp = root + "/tmp"  # noqa: S108 - the sandbox's own, a fresh tmpfs
-    os.makedirs(tmp)
-    lib.mount("tmpfs", tmp, "tmpfs", sys_.MS_NOSUID | sys_.MS_NODEV, f"size={plan.tmp_mb}m,mode=1777")
     os.makedirs(root + "/proc")
 
 
