@@ -31,7 +31,7 @@ MAX_TRIGGERS_PER_FUNCTION = 100
 
 
 class TriggerNotFound(errors.NotFound):
-    pass
+    """A trigger id that the function does not have."""
 
 
 def trigger_type(code: str) -> TriggerType:
