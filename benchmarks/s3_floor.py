@@ -33,8 +33,9 @@ async def _skip_chunked(reader: asyncio.StreamReader) -> None:
     while True:
         size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
         if size == 0:
-            while await reader.readuntil(b"\r\n") != b"\r\n":  # trailers, then the blank line
-                pass
+            line = b""
+            while line != b"\r\n":  # trailers, then the blank line
+                line = await reader.readuntil(b"\r\n")
             return
         await reader.readexactly(size + 2)
 

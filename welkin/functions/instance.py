@@ -284,7 +284,8 @@ class Instance:
             os.close(fd)
 
     async def _read_frames(self, reader: asyncio.StreamReader) -> None:
-        try:
+        # The instance's end (EOF, reset, a garbled frame) ends the loop; _ended says why.
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError, ValueError):
             while True:
                 head_len, body_len = wire.HEADER.unpack(await reader.readexactly(wire.HEADER.size))
                 if head_len > wire.MAX_HEAD or body_len > self._settings.result_max_bytes:
@@ -301,8 +302,6 @@ class Instance:
                     pending = self._pending.get(str(head.get("request_id")))
                     if pending is not None:
                         _resolve(pending[0], (head, raw[head_len:]))
-        except (asyncio.IncompleteReadError, ConnectionError, ValueError):
-            pass
         await self._ended()
 
     async def _death_error(self) -> InvocationError:

@@ -193,14 +193,11 @@ def _try_write(path: str, value: str) -> None:
 
 
 def _counter(path: str, key: str) -> int:
-    try:
-        with open(path) as stats:
-            for line in stats:
-                name, _, value = line.partition(" ")
-                if name == key:
-                    return int(value)
-    except OSError:
-        pass
+    with contextlib.suppress(OSError), open(path) as stats:
+        for line in stats:
+            name, _, value = line.partition(" ")
+            if name == key:
+                return int(value)
     return 0
 
 
