@@ -20,6 +20,7 @@ class AccountConcurrency:
         self._wait_s = wait_s
         self._running: dict[str, int] = {}
         self._freed: dict[str, asyncio.Condition] = {}
+        self._waiting: dict[str, int] = {}
 
     def running(self, account_id: str) -> int:
         return self._running.get(account_id, 0)
@@ -27,16 +28,24 @@ class AccountConcurrency:
     @contextlib.asynccontextmanager
     async def slot(self, account_id: str) -> AsyncIterator[None]:
         freed = self._freed.setdefault(account_id, asyncio.Condition())
-        async with freed:
+        if self.running(account_id) >= self._limit or self._waiting.get(account_id):
+            # Only a full account waits (and a newcomer queues behind those already waiting):
+            # the common case takes no lock and starts no timer.
+            self._waiting[account_id] = self._waiting.get(account_id, 0) + 1
             try:
-                await asyncio.wait_for(
-                    freed.wait_for(lambda: self.running(account_id) < self._limit), self._wait_s
-                )
+                async with freed:
+                    await asyncio.wait_for(
+                        freed.wait_for(lambda: self.running(account_id) < self._limit), self._wait_s
+                    )
             except TimeoutError:
                 raise errors.TooManyRequests(
                     f"Your account has {self._limit} invocations running, its concurrency quota; retry later."
                 ) from None
-            self._running[account_id] = self.running(account_id) + 1
+            finally:
+                self._waiting[account_id] -= 1
+                if not self._waiting[account_id]:
+                    del self._waiting[account_id]
+        self._running[account_id] = self.running(account_id) + 1
         try:
             yield
         finally:

@@ -126,10 +126,6 @@ class FunctionPool:
     # -- invoking ---------------------------------------------------------------------------
 
     async def invoke(self, spec: InstanceSpec, invocation: Invocation) -> InvocationResult:
-        self.runtimes.resolve(spec.runtime)
-        for path in (spec.code_dir, spec.deps_dir):
-            if path is not None and (not path.is_dir() or path.stat().st_mode & 0o005 != 0o005):
-                raise InvalidArgument(f"{path} must be a directory readable by others (o+rx)")
         fleet = self._fleet_for(spec)
         counters = self._counters.setdefault(_key(spec), _Counters())
         counters.invocations += 1
@@ -166,6 +162,11 @@ class FunctionPool:
         fleet = self._fleets.get(_key_pair(spec))
         if fleet is not None and fleet.spec == spec:
             return fleet
+        # Checked once per version, not per call: a warm invoke touches no file.
+        self.runtimes.resolve(spec.runtime)
+        for path in (spec.code_dir, spec.deps_dir):
+            if path is not None and (not path.is_dir() or path.stat().st_mode & 0o005 != 0o005):
+                raise InvalidArgument(f"{path} must be a directory readable by others (o+rx)")
         if fleet is not None:
             # New code or configuration: idle instances of the old one go now, busy ones when done.
             for instance in fleet.instances:

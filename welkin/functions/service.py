@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
+from typing import TypeVar
 
 from sqlalchemy.engine import Connection as Conn
 from sqlalchemy.exc import IntegrityError
@@ -37,6 +38,7 @@ from welkin.functions.models import (
     FunctionConfig,
     FunctionVersionSpec,
 )
+from welkin.functions.resolved import Resolution, ResolvedCache
 from welkin.functions.runtimes import RuntimeCatalog
 from welkin.functions.sources import CodeInput, CodeSources
 from welkin.functions.urns import FunctionRef, function_urn, version_urn
@@ -48,6 +50,7 @@ from welkin.iam.permissions import PermissionService
 MAX_FUNCTIONS_PER_PROJECT = 400
 CODE_SPACE_MB = 75 * 1024
 _Change = Callable[[FunctionConfig], FunctionConfig]
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,7 @@ class FunctionRegistry:
         self.configuration = Configuration(runtimes, keyring, clock)
         self._permissions = permissions
         self._rng = rng or random.SystemRandom()
+        self._resolved = ResolvedCache(clock)
 
     # --- authorization and lookup ---------------------------------------------------------
     def resource(self, project_id: str, package: str, name: str) -> str:
@@ -137,6 +141,13 @@ class FunctionRegistry:
             raise VersionNotFound(f"Alias {alias.name} points to version {version}, which is gone.")
         return Target(fn, found.name, found.config, alias)
 
+    async def write(self, change: Callable[[Conn], _T]) -> _T:
+        """Run ``change`` in a write transaction; what references resolve to is then read afresh."""
+        try:
+            return await self.db.run_write(change)
+        finally:
+            self._resolved.forget()
+
     # --- functions ---------------------------------------------------------------------------
     async def create(
         self, scope: Scope, package: str, name: str, changes: ConfigChanges, code: CodeInput
@@ -171,7 +182,7 @@ class FunctionRegistry:
             store.insert_function(conn, fn)
 
         try:
-            await self.db.run_write(insert)
+            await self.write(insert)
         except IntegrityError:
             raise FunctionExists(f"Function {package}/{name} already exists.") from None
         return fn
@@ -235,7 +246,7 @@ class FunctionRegistry:
             store.set_config(conn, fn.id, config)
             return replace(fn, config=config)
 
-        return await self.db.run_write(update)
+        return await self.write(update)
 
     async def delete(self, scope: Scope, ref: FunctionRef) -> None:
         """The whole function (unqualified ``ref``, with its versions and aliases), or one version."""
@@ -262,7 +273,7 @@ class FunctionRegistry:
                 raise InUse(f"Version {name} is used by alias(es) {', '.join(users)}: change those first.")
             store.delete_version(conn, fn.id, name)
 
-        await self.db.run_write(delete)
+        await self.write(delete)
 
     async def usage(self, scope: Scope) -> Usage:
         await self.authorize(scope, actions.FGS_LIST_QUOTAS)
@@ -295,17 +306,28 @@ class FunctionRegistry:
         """The spec of the version ``ref`` names; an alias picks one of its versions by weight.
 
         No authorization here: the invoker checks ``functiongraph:function:invoke`` first.
+        A warm reference is answered from memory (see ``resolved.py``).
         """
+        resolution = self._resolved.get(project_id, ref)
+        if resolution is None:
+            generation = self._resolved.generation
+            resolution = await self._resolution(project_id, ref)
+            self._resolved.put(project_id, ref, resolution, generation)
+        return resolution.pick(self._rng)
 
-        def find(conn: Conn) -> Target:
+    async def _resolution(self, project_id: str, ref: FunctionRef) -> Resolution:
+        def find(conn: Conn) -> tuple[Target, Target | None, int]:
             target = self.target_in(conn, project_id, ref)
             if target.alias is not None and target.alias.weights:
-                version, weight = target.alias.weights[0]
-                if self._rng.randrange(100) < weight:
-                    return self._alias_target(conn, target.function, target.alias, version)
-            return target
+                version, percent = target.alias.weights[0]
+                return target, self._alias_target(conn, target.function, target.alias, version), percent
+            return target, None, 0
 
-        target = await self.db.run_read(find)
+        target, other, percent = await self.db.run_read(find)
+        spec = await self._spec(target)
+        return Resolution(spec, await self._spec(other) if other is not None else None, percent)
+
+    async def _spec(self, target: Target) -> FunctionVersionSpec:
         sha256, runtime = target.config.code.sha256, target.config.runtime
         layer = await self.deps.ensure(self.code.code_dir(sha256), sha256, runtime)
         return self.spec_of(target, layer)

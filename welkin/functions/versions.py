@@ -73,7 +73,7 @@ class VersionService:
             store.insert_version(conn, version)
             return fn, version
 
-        return await self._db.run_write(publish)
+        return await self._registry.write(publish)
 
     async def versions(self, scope: Scope, ref: FunctionRef) -> tuple[Function, list[FunctionVersion]]:
         await self._authorized(scope, actions.FGS_LIST_VERSIONS, ref)
@@ -112,7 +112,7 @@ class VersionService:
             store.put_alias(conn, alias, new=True)
             return fn, alias
 
-        return await self._db.run_write(create)
+        return await self._registry.write(create)
 
     async def aliases(self, scope: Scope, ref: FunctionRef) -> tuple[Function, list[Alias]]:
         await self._authorized(scope, actions.FGS_LIST_ALIASES, ref)
@@ -150,7 +150,7 @@ class VersionService:
             store.put_alias(conn, updated, new=False)
             return fn, updated
 
-        return await self._db.run_write(update)
+        return await self._registry.write(update)
 
     async def delete_alias(self, scope: Scope, ref: FunctionRef, name: str) -> None:
         await self._authorized(scope, actions.FGS_DELETE_ALIAS, ref)
@@ -159,4 +159,4 @@ class VersionService:
             fn, _alias = self._alias(conn, self._locked(conn, scope, ref), name)
             store.delete_alias(conn, fn.id, name)
 
-        await self._db.run_write(delete)
+        await self._registry.write(delete)
