@@ -70,6 +70,14 @@ class _KnownKey:
 
 
 @dataclass(frozen=True)
+class _KnownIdentity:
+    account: Account
+    user: User
+    generation: int
+    fetched: float  # time.monotonic()
+
+
+@dataclass(frozen=True)
 class SignedRequest:
     principal: Principal
     signature: VerifiedSignature
@@ -92,6 +100,8 @@ class Authenticator:
         # KEY_CACHE_SECONDS in case another process sharing the database changed it.
         self._generation = generation
         self._keys: dict[str, _KnownKey] = {}
+        # Users behind tokens seen lately, kept on the same terms as access keys.
+        self._identities: dict[tuple[str, str], _KnownIdentity] = {}
         self._store = store
         self._clock = clock
         self._keyring = keyring
@@ -151,8 +161,7 @@ class Authenticator:
         claims = self._keyring.open_token(token)
         if claims.expires_at <= self._clock.now():
             raise errors.InvalidToken("The token has expired.")
-        async with self._db.read() as conn:
-            account, user = await self._identity(conn, claims.account_id, claims.user_id)
+        account, user = await self._cached_identity(claims.account_id, claims.user_id)
         if claims.issued_at < user.tokens_valid_after:
             raise errors.InvalidToken("The token was revoked by a password change.")
         return _principal(account, user, AuthMethod.TOKEN, claims.project_id)
@@ -271,6 +280,23 @@ class Authenticator:
             await self._store.touch_credential(conn, access_key, now)
 
     # --- shared -------------------------------------------------------------------------------
+    async def _cached_identity(self, account_id: str, user_id: str) -> tuple[Account, User]:
+        """``_identity`` without a database read while the account's IAM data is unchanged."""
+        generation = self._generation(account_id)  # before reading: a change meanwhile wins
+        known = self._identities.get((account_id, user_id))
+        if (
+            known is not None
+            and known.generation == generation
+            and time.monotonic() - known.fetched < KEY_CACHE_SECONDS
+        ):
+            return known.account, known.user
+        async with self._db.read() as conn:
+            account, user = await self._identity(conn, account_id, user_id)
+        if len(self._identities) > 10_000:
+            self._identities.clear()
+        self._identities[(account_id, user_id)] = _KnownIdentity(account, user, generation, time.monotonic())
+        return account, user
+
     async def _identity(self, conn: Conn, account_id: str, user_id: str) -> tuple[Account, User]:
         account = await self._store.account(conn, account_id)
         user = await self._store.user(conn, account_id, user_id)

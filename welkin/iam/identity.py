@@ -8,6 +8,7 @@ region. The operator's account (``admin``) is the only one that can create accou
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, replace
 
 from welkin.core import errors
@@ -20,6 +21,7 @@ from welkin.iam.permissions import PermissionService
 from welkin.iam.store import Conn, IamStore
 
 ADMIN_GROUP = "admin"
+PROJECTS_CACHE_SECONDS = 5.0
 _NAME = re.compile(r"^[A-Za-z0-9_\-. ]{1,64}$")
 _ACCOUNT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{1,63}$")
 _PROJECT_NAME = re.compile(r"^[a-z0-9][a-z0-9\-]*(_[A-Za-z0-9\-]+)?$")
@@ -57,6 +59,10 @@ class IdentityService:
         self._clock = clock
         self._permissions = permissions
         self._regions = regions
+        # Every project of an account, read once per change of its IAM data (and at most
+        # PROJECTS_CACHE_SECONDS old, for changes made by another process): each call to a
+        # project-scoped API checks the caller's project against them.
+        self._projects: dict[str, tuple[int, float, list[Project]]] = {}
 
     # --- accounts (operator only) ------------------------------------------------------------
     async def operator_account(self) -> Account | None:
@@ -147,8 +153,21 @@ class IdentityService:
         self, principal: Principal, name: str | None = None, enabled: bool | None = None
     ) -> list[Project]:
         """The projects a caller may scope a token to: every project of its own account."""
+        account_id = principal.account_id
+        if name is not None or enabled is not None:
+            async with self._db.read() as conn:
+                return await self._store.projects(conn, account_id, name, enabled)
+        generation = self._permissions.generation(account_id)  # before reading: a change meanwhile wins
+        known = self._projects.get(account_id)
+        fresh = known is not None and time.monotonic() - known[1] < PROJECTS_CACHE_SECONDS
+        if known is not None and fresh and known[0] == generation:
+            return list(known[2])
         async with self._db.read() as conn:
-            return await self._store.projects(conn, principal.account_id, name, enabled)
+            projects = await self._store.projects(conn, account_id, None, None)
+        if len(self._projects) > 10_000:
+            self._projects.clear()
+        self._projects[account_id] = (generation, time.monotonic(), projects)
+        return list(projects)
 
     async def project(self, principal: Principal, project_id: str) -> Project:
         await self._permissions.authorize(principal, actions.IAM_GET_PROJECT)
@@ -172,6 +191,7 @@ class IdentityService:
         project = Project(new_id(), principal.account_id, name, region, description, True, self._clock.now())
         async with self._db.transaction() as conn:
             await self._store.add_project(conn, project)
+        self._permissions.invalidate(principal.account_id)
         return project
 
     async def update_project(
@@ -192,6 +212,7 @@ class IdentityService:
                 description=description if description is not None else project.description,
             )
             await self._store.update_project(conn, project)
+        self._permissions.invalidate(principal.account_id)
         return project
 
     # --- users --------------------------------------------------------------------------------
@@ -295,6 +316,7 @@ class IdentityService:
             if not keyring.check_password(old, await self._store.password_hash(conn, user_id)):
                 raise errors.InvalidCredentials("The original password is wrong.")
             await self._store.set_password(conn, user_id, keyring.hash_password(new), self._clock.now())
+        self._permissions.invalidate(principal.account_id)  # tokens issued before are cached as valid
 
     async def delete_user(self, principal: Principal, user_id: str) -> None:
         await self._permissions.authorize(principal, actions.IAM_DELETE_USER)
