@@ -29,6 +29,7 @@ class ConfigChanges:
     initializer_handler: str | None = None
     initializer_timeout: int | None = None
     max_instance_num: int | None = None
+    concurrent_num: int | None = None
     xrole: str | None = None
     app_xrole: str | None = None
     description: str | None = None
@@ -54,6 +55,7 @@ class Configuration:
             initializer_handler=rules.handler(initializer, "initializer_handler") if initializer else "",
             initializer_timeout=_or(c.initializer_timeout, base.initializer_timeout),
             max_instance_num=rules.max_instance_num(_or(c.max_instance_num, base.max_instance_num)),
+            concurrent_num=rules.concurrent_num(_or(c.concurrent_num, base.concurrent_num)),
             xrole=_or(c.xrole, base.xrole),
             app_xrole=_or(c.app_xrole, base.app_xrole),
             description=_or(c.description, base.description),
@@ -100,6 +102,7 @@ _DEFAULTS = FunctionConfig(
     initializer_handler="",
     initializer_timeout=0,
     max_instance_num=rules.DEFAULT_MAX_INSTANCES,
+    concurrent_num=1,
     xrole="",
     app_xrole="",
     description="",

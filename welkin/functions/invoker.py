@@ -126,6 +126,7 @@ class Invoker:
             timeout_s=float(spec.timeout),
             environment=dict(spec.environment),
             max_instances=min(limit, self._max_instances),
+            concurrency=spec.concurrent_num,
         )
 
     def _record(self, spec: FunctionVersionSpec, urn: str, source: str, result: InvocationResult) -> None:

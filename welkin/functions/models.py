@@ -42,6 +42,7 @@ class FunctionConfig:
     initializer_handler: str
     initializer_timeout: int
     max_instance_num: int  # -1: unlimited, 0: disabled
+    concurrent_num: int  # requests one instance serves at a time
     xrole: str
     app_xrole: str
     description: str
@@ -120,5 +121,6 @@ class FunctionVersionSpec:
     timeout: int
     environment: Mapping[str, str]
     max_instance_num: int
+    concurrent_num: int
     agency: str
     last_modified: datetime

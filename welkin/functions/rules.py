@@ -21,6 +21,7 @@ MIN_TIMEOUT, MAX_TIMEOUT = 3, 259_200
 MIN_INITIALIZER_TIMEOUT, MAX_INITIALIZER_TIMEOUT = 1, 300
 MIN_INSTANCES, MAX_INSTANCES = -1, 1000
 DEFAULT_MAX_INSTANCES = 400
+MAX_CONCURRENT_PER_INSTANCE = 1000
 MAX_USER_DATA_CHARS = 4096
 MAX_VERSIONS = 10
 SECRET_MASK = "******"  # noqa: S105 - what a secret is shown as, not a secret
@@ -82,6 +83,15 @@ def max_instance_num(value: int) -> int:
     if not MIN_INSTANCES <= value <= MAX_INSTANCES:
         raise errors.InvalidArgument(
             f"max_instance_num must be between {MIN_INSTANCES} (no limit) and {MAX_INSTANCES}, not {value}."
+        )
+    return value
+
+
+def concurrent_num(value: int) -> int:
+    if not 1 <= value <= MAX_CONCURRENT_PER_INSTANCE:
+        raise errors.InvalidArgument(
+            f"concurrent_num (requests per instance) must be between 1 and {MAX_CONCURRENT_PER_INSTANCE}, "
+            f"not {value}."
         )
     return value
 

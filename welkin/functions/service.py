@@ -358,6 +358,7 @@ class FunctionRegistry:
             timeout=config.timeout,
             environment=MappingProxyType(environment),
             max_instance_num=config.max_instance_num,
+            concurrent_num=config.concurrent_num,
             agency=config.app_xrole or config.xrole,
             last_modified=config.last_modified,
         )

@@ -34,6 +34,7 @@ def dump_config(config: FunctionConfig) -> str:
             "initializer_handler": config.initializer_handler,
             "initializer_timeout": config.initializer_timeout,
             "max_instance_num": config.max_instance_num,
+            "concurrent_num": config.concurrent_num,
             "xrole": config.xrole,
             "app_xrole": config.app_xrole,
             "description": config.description,
@@ -64,6 +65,7 @@ def load_config(text: str) -> FunctionConfig:
         initializer_handler=raw["initializer_handler"],
         initializer_timeout=raw["initializer_timeout"],
         max_instance_num=raw["max_instance_num"],
+        concurrent_num=raw.get("concurrent_num", 1),  # absent before it was configurable
         xrole=raw["xrole"],
         app_xrole=raw["app_xrole"],
         description=raw["description"],

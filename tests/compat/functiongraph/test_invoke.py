@@ -17,6 +17,10 @@ from huaweicloudsdkfunctiongraph.v2 import (
     InvokeFunctionRequest,
     ListFunctionStatisticsRequest,
     ListStatisticsRequest,
+    ShowFunctionConfigRequest,
+    StrategyConfig,
+    UpdateFunctionConfigRequest,
+    UpdateFunctionConfigRequestBody,
     UpdateFunctionMaxInstanceConfigRequest,
     UpdateFunctionMaxInstanceConfigRequestBody,
 )
@@ -39,6 +43,14 @@ import time
 def handler(event, context):
     time.sleep(event.get("sleep", 0))
     return "done"
+"""
+
+SLEEPS_IN_ITS_PROCESS = """
+import os
+import time
+def handler(event, context):
+    time.sleep(event.get("sleep", 0))
+    return {"pid": os.getpid(), "ppid": os.getppid()}
 """
 
 # Keeps a counter in OBS with boto3 and the context's temporary keys; reports what it may not do.
@@ -192,6 +204,52 @@ def test_beyond_the_instance_limit_is_429_and_metrics_count_it(fgs: Fgs, tenant:
     monthly = tenant.fgs.list_statistics(ListStatisticsRequest(filter="monthly_report"))
     assert monthly.count[0].value >= 2
     assert monthly.gbs[0].value > 0.3  # 128 MB for 3 s is 0.375 GB-s
+
+
+def test_one_instance_serves_concurrent_num_requests_at_once(fgs: Fgs, tenant: Tenant) -> None:
+    code = FuncCode(file=b64(zip_of({"index.py": SLEEPS_IN_ITS_PROCESS})))
+    created = create(tenant.fgs, unique("shared"), func_code=code)
+
+    def configure(strategy: StrategyConfig) -> Any:
+        body = UpdateFunctionConfigRequestBody(
+            func_name=created.func_name,
+            runtime="Python3.11",
+            handler="index.handler",
+            memory_size=128,
+            timeout=30,
+            strategy_config=strategy,
+        )
+        request = UpdateFunctionConfigRequest(function_urn=created.func_urn, body=body)
+        return tenant.fgs.update_function_config(request)
+
+    for bad in (0, 1001):
+        refused = failure(lambda bad=bad: configure(StrategyConfig(concurrency=1, concurrent_num=bad)))
+        assert (refused.status_code, refused.error_code) == (400, "FSS.0400")
+        assert "concurrent_num" in refused.error_msg
+    updated = configure(StrategyConfig(concurrency=1, concurrent_num=3))
+    assert (updated.strategy_config.concurrency, updated.strategy_config.concurrent_num) == (1, 3)
+    shown = tenant.fgs.show_function_config(ShowFunctionConfigRequest(function_urn=created.func_urn))
+    assert shown.strategy_config.concurrent_num == 3
+
+    # Three requests at once on a function limited to one instance: none is refused, all run in
+    # the same instance, side by side (together they take about one sleep, not three).
+    answers: list[httpx.Response] = []
+
+    def call() -> None:
+        answers.append(invoke_raw(fgs, tenant, created.func_urn, {"sleep": 1.5}))
+
+    started = time.monotonic()
+    workers = [threading.Thread(target=call) for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    elapsed = time.monotonic() - started
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert len({json.loads(a.json()["result"])["pid"] for a in answers}) == 1
+    assert elapsed < 4.0
+    summaries = [json.loads(a.headers["x-cff-invoke-summary"]) for a in answers]
+    assert sum(s["coldStart"] for s in summaries) == 1
 
 
 def test_a_function_keeps_state_in_obs_with_its_agencys_keys(fgs: Fgs, tenant: Tenant) -> None:

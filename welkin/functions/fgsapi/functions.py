@@ -67,22 +67,20 @@ def refuse_unsupported(body: Body, names: tuple[str, ...] = _UNSUPPORTED) -> Non
     body.ignore(*names, *_NO_EFFECT)
 
 
-def _max_instances(body: Body) -> int | None:
-    """``strategy_config.concurrency``: the most instances; one request at a time in each."""
+def _strategy(body: Body) -> tuple[int | None, int | None]:
+    """``strategy_config``: ``concurrency``, the most instances, and ``concurrent_num``, the
+    requests each instance serves at a time."""
     strategy = body.opt_obj("strategy_config")
     if strategy is None:
-        return None
+        return None, None
     concurrency = strategy.opt_int("concurrency", *_INT)
     concurrent = strategy.opt_int("concurrent_num", *_INT)
     strategy.done()
-    if concurrent not in (None, 1):
-        raise errors.InvalidArgument(
-            "strategy_config.concurrent_num other than 1 is not supported by Welkin."
-        )
-    return concurrency
+    return concurrency, concurrent
 
 
 def config_changes(body: Body) -> ConfigChanges:
+    max_instances, concurrent = _strategy(body)
     return ConfigChanges(
         runtime=body.opt_str("runtime", 64),
         handler=body.opt_str("handler", 128),
@@ -92,7 +90,8 @@ def config_changes(body: Body) -> ConfigChanges:
         encrypted_user_data=body.opt_str("encrypted_user_data", 8192),
         initializer_handler=body.opt_str("initializer_handler", 128),
         initializer_timeout=body.opt_int("initializer_timeout", *_INT),
-        max_instance_num=_max_instances(body),
+        max_instance_num=max_instances,
+        concurrent_num=concurrent,
         xrole=body.opt_str("xrole", 64),
         app_xrole=body.opt_str("app_xrole", 64),
         description=body.opt_str("description", 1024),

@@ -65,7 +65,7 @@ def config(
         "app_xrole": cfg.app_xrole,
         "description": cfg.description,
         "last_modified": when(cfg.last_modified),
-        "strategy_config": {"concurrency": cfg.max_instance_num, "concurrent_num": 1},
+        "strategy_config": {"concurrency": cfg.max_instance_num, "concurrent_num": cfg.concurrent_num},
         "initializer_handler": cfg.initializer_handler,
         "initializer_timeout": cfg.initializer_timeout,
         "enterprise_project_id": "0",
@@ -92,7 +92,7 @@ def code(fn: Function, version: str, cfg: FunctionConfig, region: str, package_b
         "func_code": {"file": package_b64, "link": ""},
         "depend_version_list": [],
         "dependencies": [],
-        "strategy_config": {"concurrency": cfg.max_instance_num, "concurrent_num": 1},
+        "strategy_config": {"concurrency": cfg.max_instance_num, "concurrent_num": cfg.concurrent_num},
     }
 
 
