@@ -30,6 +30,7 @@ class ConfigChanges:
     initializer_timeout: int | None = None
     max_instance_num: int | None = None
     concurrent_num: int | None = None
+    disable_public_network: bool | None = None
     xrole: str | None = None
     app_xrole: str | None = None
     description: str | None = None
@@ -56,6 +57,7 @@ class Configuration:
             initializer_timeout=_or(c.initializer_timeout, base.initializer_timeout),
             max_instance_num=rules.max_instance_num(_or(c.max_instance_num, base.max_instance_num)),
             concurrent_num=rules.concurrent_num(_or(c.concurrent_num, base.concurrent_num)),
+            disable_public_network=_or(c.disable_public_network, base.disable_public_network),
             xrole=_or(c.xrole, base.xrole),
             app_xrole=_or(c.app_xrole, base.app_xrole),
             description=_or(c.description, base.description),
@@ -103,6 +105,7 @@ _DEFAULTS = FunctionConfig(
     initializer_timeout=0,
     max_instance_num=rules.DEFAULT_MAX_INSTANCES,
     concurrent_num=1,
+    disable_public_network=False,
     xrole="",
     app_xrole="",
     description="",

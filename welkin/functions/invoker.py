@@ -127,6 +127,7 @@ class Invoker:
             environment=dict(spec.environment),
             max_instances=min(limit, self._max_instances),
             concurrency=spec.concurrent_num,
+            network=spec.network,
         )
 
     def _record(self, spec: FunctionVersionSpec, urn: str, source: str, result: InvocationResult) -> None:

@@ -43,6 +43,7 @@ class FunctionConfig:
     initializer_timeout: int
     max_instance_num: int  # -1: unlimited, 0: disabled
     concurrent_num: int  # requests one instance serves at a time
+    disable_public_network: bool  # no network at all: its own namespace, loopback down
     xrole: str
     app_xrole: str
     description: str
@@ -122,5 +123,6 @@ class FunctionVersionSpec:
     environment: Mapping[str, str]
     max_instance_num: int
     concurrent_num: int
+    network: bool
     agency: str
     last_modified: datetime

@@ -359,6 +359,7 @@ class FunctionRegistry:
             environment=MappingProxyType(environment),
             max_instance_num=config.max_instance_num,
             concurrent_num=config.concurrent_num,
+            network=not config.disable_public_network,
             agency=config.app_xrole or config.xrole,
             last_modified=config.last_modified,
         )

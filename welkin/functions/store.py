@@ -35,6 +35,7 @@ def dump_config(config: FunctionConfig) -> str:
             "initializer_timeout": config.initializer_timeout,
             "max_instance_num": config.max_instance_num,
             "concurrent_num": config.concurrent_num,
+            "disable_public_network": config.disable_public_network,
             "xrole": config.xrole,
             "app_xrole": config.app_xrole,
             "description": config.description,
@@ -65,7 +66,9 @@ def load_config(text: str) -> FunctionConfig:
         initializer_handler=raw["initializer_handler"],
         initializer_timeout=raw["initializer_timeout"],
         max_instance_num=raw["max_instance_num"],
-        concurrent_num=raw.get("concurrent_num", 1),  # absent before it was configurable
+        # Both absent from configurations stored before they could be set.
+        concurrent_num=raw.get("concurrent_num", 1),
+        disable_public_network=raw.get("disable_public_network", False),
         xrole=raw["xrole"],
         app_xrole=raw["app_xrole"],
         description=raw["description"],

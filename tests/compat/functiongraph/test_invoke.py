@@ -17,6 +17,7 @@ from huaweicloudsdkfunctiongraph.v2 import (
     InvokeFunctionRequest,
     ListFunctionStatisticsRequest,
     ListStatisticsRequest,
+    NetworkControlConfig,
     ShowFunctionConfigRequest,
     StrategyConfig,
     UpdateFunctionConfigRequest,
@@ -51,6 +52,20 @@ import time
 def handler(event, context):
     time.sleep(event.get("sleep", 0))
     return {"pid": os.getpid(), "ppid": os.getppid()}
+"""
+
+CONNECTS = """
+import os
+import socket
+from urllib.parse import urlsplit
+
+def handler(event, context):
+    where = urlsplit(os.environ["WELKIN_ENDPOINT"])
+    try:
+        socket.create_connection((where.hostname, where.port), timeout=2).close()
+        return "connected"
+    except OSError as exc:
+        return type(exc).__name__
 """
 
 # Keeps a counter in OBS with boto3 and the context's temporary keys; reports what it may not do.
@@ -206,27 +221,33 @@ def test_beyond_the_instance_limit_is_429_and_metrics_count_it(fgs: Fgs, tenant:
     assert monthly.gbs[0].value > 0.3  # 128 MB for 3 s is 0.375 GB-s
 
 
+def configure(tenant: Tenant, created: Any, **fields: Any) -> Any:
+    """UpdateFunctionConfig with what the SDK requires and ``fields``."""
+    body = UpdateFunctionConfigRequestBody(
+        func_name=created.func_name,
+        runtime="Python3.11",
+        handler="index.handler",
+        memory_size=128,
+        timeout=30,
+        **fields,
+    )
+    request = UpdateFunctionConfigRequest(function_urn=created.func_urn, body=body)
+    return tenant.fgs.update_function_config(request)
+
+
 def test_one_instance_serves_concurrent_num_requests_at_once(fgs: Fgs, tenant: Tenant) -> None:
     code = FuncCode(file=b64(zip_of({"index.py": SLEEPS_IN_ITS_PROCESS})))
     created = create(tenant.fgs, unique("shared"), func_code=code)
 
-    def configure(strategy: StrategyConfig) -> Any:
-        body = UpdateFunctionConfigRequestBody(
-            func_name=created.func_name,
-            runtime="Python3.11",
-            handler="index.handler",
-            memory_size=128,
-            timeout=30,
-            strategy_config=strategy,
-        )
-        request = UpdateFunctionConfigRequest(function_urn=created.func_urn, body=body)
-        return tenant.fgs.update_function_config(request)
+    def configure_strategy(strategy: StrategyConfig) -> Any:
+        return configure(tenant, created, strategy_config=strategy)
 
     for bad in (0, 1001):
-        refused = failure(lambda bad=bad: configure(StrategyConfig(concurrency=1, concurrent_num=bad)))
+        strategy = StrategyConfig(concurrency=1, concurrent_num=bad)
+        refused = failure(lambda strategy=strategy: configure_strategy(strategy))
         assert (refused.status_code, refused.error_code) == (400, "FSS.0400")
         assert "concurrent_num" in refused.error_msg
-    updated = configure(StrategyConfig(concurrency=1, concurrent_num=3))
+    updated = configure_strategy(StrategyConfig(concurrency=1, concurrent_num=3))
     assert (updated.strategy_config.concurrency, updated.strategy_config.concurrent_num) == (1, 3)
     shown = tenant.fgs.show_function_config(ShowFunctionConfigRequest(function_urn=created.func_urn))
     assert shown.strategy_config.concurrent_num == 3
@@ -250,6 +271,28 @@ def test_one_instance_serves_concurrent_num_requests_at_once(fgs: Fgs, tenant: T
     assert elapsed < 4.0
     summaries = [json.loads(a.headers["x-cff-invoke-summary"]) for a in answers]
     assert sum(s["coldStart"] for s in summaries) == 1
+
+
+def test_a_function_without_public_network_reaches_nothing(fgs: Fgs, tenant: Tenant) -> None:
+    code = FuncCode(file=b64(zip_of({"index.py": CONNECTS})))
+    created = create(tenant.fgs, unique("offline"), func_code=code)
+
+    def reach() -> str:
+        answer = invoke_raw(fgs, tenant, created.func_urn, {})
+        assert answer.status_code == 200, answer.text
+        return str(json.loads(answer.json()["result"]))
+
+    assert reach() == "connected"
+    configure(tenant, created, network_controller=NetworkControlConfig(disable_public_network=True))
+    shown = tenant.fgs.show_function_config(ShowFunctionConfigRequest(function_urn=created.func_urn))
+    assert shown.network_controller.disable_public_network is True
+    assert reach() != "connected"  # not even Welkin's own endpoint
+    configure(tenant, created, network_controller=NetworkControlConfig(disable_public_network=False))
+    assert reach() == "connected"
+    vpcs = NetworkControlConfig(disable_public_network=True, trigger_access_vpcs=[{"vpc_id": "v"}])
+    refused = failure(lambda: configure(tenant, created, network_controller=vpcs))
+    assert (refused.status_code, refused.error_code) == (400, "FSS.0400")
+    assert "trigger_access_vpcs" in refused.error_msg
 
 
 def test_a_function_keeps_state_in_obs_with_its_agencys_keys(fgs: Fgs, tenant: Tenant) -> None:

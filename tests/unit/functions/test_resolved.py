@@ -39,6 +39,8 @@ SPEC = FunctionVersionSpec(
     timeout=3,
     environment=MappingProxyType({}),
     max_instance_num=10,
+    concurrent_num=1,
+    network=True,
     agency="",
     last_modified=datetime(2026, 1, 1, tzinfo=UTC),
 )

@@ -44,7 +44,6 @@ _UNSUPPORTED = (
     "custom_image",
     "gpu_memory",
     "gpu_type",
-    "network_controller",
     "pre_stop_handler",
     "pre_stop_timeout",
     "is_stateful_function",
@@ -79,6 +78,19 @@ def _strategy(body: Body) -> tuple[int | None, int | None]:
     return concurrency, concurrent
 
 
+def _no_network(body: Body) -> bool | None:
+    """``network_controller.disable_public_network``: an instance without any network."""
+    controller = body.opt_obj("network_controller")
+    if controller is None:
+        return None
+    disabled = controller.opt_bool("disable_public_network")
+    if controller.peek("trigger_access_vpcs"):
+        raise errors.InvalidArgument("network_controller.trigger_access_vpcs is not supported by Welkin.")
+    controller.ignore("trigger_access_vpcs")
+    controller.done()
+    return disabled
+
+
 def config_changes(body: Body) -> ConfigChanges:
     max_instances, concurrent = _strategy(body)
     return ConfigChanges(
@@ -92,6 +104,7 @@ def config_changes(body: Body) -> ConfigChanges:
         initializer_timeout=body.opt_int("initializer_timeout", *_INT),
         max_instance_num=max_instances,
         concurrent_num=concurrent,
+        disable_public_network=_no_network(body),
         xrole=body.opt_str("xrole", 64),
         app_xrole=body.opt_str("app_xrole", 64),
         description=body.opt_str("description", 1024),

@@ -68,6 +68,10 @@ def config(
         "strategy_config": {"concurrency": cfg.max_instance_num, "concurrent_num": cfg.concurrent_num},
         "initializer_handler": cfg.initializer_handler,
         "initializer_timeout": cfg.initializer_timeout,
+        "network_controller": {
+            "disable_public_network": cfg.disable_public_network,
+            "trigger_access_vpcs": [],
+        },
         "enterprise_project_id": "0",
         "type": "v2",
         "depend_version_list": [],
