@@ -102,6 +102,7 @@ class Region:
     async def start(self) -> None:
         await asyncio.to_thread(migrate.upgrade, self.settings.metadata_url)
         self.root_credentials = await bootstrap(self.iam, self.settings.data_dir)
+        await self.iam.audit.start()
         await self.events.start()
         await self.obs.start()
         await asyncio.to_thread(self.functions.code.clear_tmp)
@@ -114,6 +115,7 @@ class Region:
         await self.invocations.stop()
         await self.obs.stop()
         await self.events.stop()
+        await self.iam.audit.stop()
         await self.db.close()
 
     def s3_app(self) -> S3Api:

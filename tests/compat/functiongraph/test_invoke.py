@@ -159,6 +159,20 @@ def test_a_failing_handler_answers_in_functiongraphs_error_shape(fgs: Fgs, tenan
     assert raw.headers["x-func-err-code"] == "Runtime.UserCodeError"
 
 
+def test_invocations_are_audited_with_the_changes(fgs: Fgs, tenant: Tenant) -> None:
+    created = create(tenant.fgs, unique("audited"))
+    assert invoke_raw(fgs, tenant, created.func_urn, {"n": 1}).status_code == 200
+    missing = created.func_urn.replace(created.func_name, "no-such-function")
+    assert invoke_raw(fgs, tenant, missing, {}).status_code == 404
+    # Invocations are written in batches; reading the log writes what is waiting first.
+    token = fgs.token(tenant)
+    events = httpx.get(f"{fgs.url}/welkin/v1/audit?limit=1000", headers={"X-Auth-Token": token}).json()
+    invokes = [e for e in events["events"] if e["action"] == "InvokeFunction"]
+    assert {e["status"] for e in invokes if created.func_name in e["path"]} == {200}
+    assert {e["status"] for e in invokes if "no-such-function" in e["path"]} == {404}
+    assert any(e["action"] == "CreateFunction" and e["status"] == 200 for e in events["events"])
+
+
 def test_refusals_are_functiongraph_errors(fgs: Fgs, tenant: Tenant) -> None:
     created = create(tenant.fgs, unique("guarded"))
     missing = created.func_urn.replace(created.func_name, "nobody-here")

@@ -43,6 +43,10 @@ async def _not_served(scope: Scope, receive: Receive, send: Send) -> None:
     )
 
 
+# Audited like every call, but written in batches: they come far more often than changes.
+DATA_PLANE = frozenset({"InvokeFunction", "AsyncInvokeFunction"})
+
+
 def fgs_app(
     iam: Iam,
     registry: FunctionRegistry,
@@ -65,4 +69,4 @@ def fgs_app(
         ],
         default=_not_served,
     )
-    return ErrorBoundary(AuditMiddleware(router, iam, clock, "functiongraph"), fgs_error)
+    return ErrorBoundary(AuditMiddleware(router, iam, clock, "functiongraph", DATA_PLANE), fgs_error)

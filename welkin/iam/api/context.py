@@ -88,11 +88,14 @@ def route_not_found(kind: str) -> Any:
 class AuditMiddleware:
     """Records every mutating call that reached an authenticated endpoint."""
 
-    def __init__(self, app: ASGIApp, iam: Iam, clock: Clock, service: str) -> None:
+    def __init__(
+        self, app: ASGIApp, iam: Iam, clock: Clock, service: str, data_plane: frozenset[str] = frozenset()
+    ) -> None:
         self.app = app
         self.iam = iam
         self.clock = clock
         self.service = service
+        self.data_plane = data_plane  # route names recorded with AuditLog.record_soon
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in _SAFE:
@@ -116,19 +119,22 @@ class AuditMiddleware:
             principal: Principal | None = scope.get("state", {}).get("principal")
             if principal is not None:
                 route: BaseRoute | None = scope.get("route")
-                await self.iam.audit.record(
-                    AuditEvent(
-                        account_id=principal.account_id,
-                        user_id=principal.user_id,
-                        user_name=principal.user_name,
-                        service=self.service,
-                        action=getattr(route, "name", "") or "",
-                        resource=scope["path"],
-                        method=scope["method"],
-                        path=scope["path"],
-                        status=status,
-                        source_ip=client_ip(Request(scope)),
-                        request_id=request_id(scope),
-                        at=self.clock.now(),
-                    )
+                action = getattr(route, "name", "") or ""
+                event = AuditEvent(
+                    account_id=principal.account_id,
+                    user_id=principal.user_id,
+                    user_name=principal.user_name,
+                    service=self.service,
+                    action=action,
+                    resource=scope["path"],
+                    method=scope["method"],
+                    path=scope["path"],
+                    status=status,
+                    source_ip=client_ip(Request(scope)),
+                    request_id=request_id(scope),
+                    at=self.clock.now(),
                 )
+                if action in self.data_plane:
+                    self.iam.audit.record_soon(event)
+                else:
+                    await self.iam.audit.record(event)
