@@ -25,12 +25,11 @@ import logging
 import os
 import time
 import uuid
-from collections import deque
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from welkin.core.clock import Clock
 from welkin.core.errors import InvalidArgument, TooManyRequests
+from welkin.functions.fleet import Counters, Fleet, FunctionStats
 from welkin.functions.instance import Instance, InstanceFailure, Outcome
 from welkin.functions.runtimes import RuntimeCatalog
 from welkin.functions.spec import InstanceSpec, Invocation, InvocationError, InvocationResult, PoolSettings
@@ -39,44 +38,6 @@ from welkin.runtime import wire
 from welkin.runtime.probe import Capabilities
 
 log = logging.getLogger(__name__)
-_DURATIONS_KEPT = 1024
-
-
-@dataclass(frozen=True)
-class FunctionStats:
-    invocations: int
-    errors: int
-    throttles: int
-    cold_starts: int
-    cold_start_ms: tuple[float, ...]  # spawn to ready, the most recent first-to-last
-    instances: int
-
-
-@dataclass
-class _Counters:
-    invocations: int = 0
-    errors: int = 0
-    throttles: int = 0
-    cold_starts: int = 0
-    cold_start_ms: deque[float] = field(default_factory=lambda: deque(maxlen=_DURATIONS_KEPT))
-
-
-@dataclass
-class _Fleet:
-    """The instances of one function version, all made from ``spec``."""
-
-    spec: InstanceSpec
-    instances: list[Instance] = field(default_factory=list)
-    starting: int = 0
-    waiting_on_start: int = 0  # requests that will take a free slot of an instance starting now
-    idle_since: dict[str, datetime] = field(default_factory=dict)
-    changed: asyncio.Event = field(default_factory=asyncio.Event)
-    reserved: int = 0  # instances kept started whether or not requests come
-    warming: int = 0  # of ``starting``, those started for the reservation, not for a request
-
-    def notify(self) -> None:
-        self.changed.set()
-        self.changed = asyncio.Event()
 
 
 class FunctionPool:
@@ -86,9 +47,9 @@ class FunctionPool:
         self._runtimes = runtimes
         self._zygotes: dict[str, Zygote] = {}
         self._zygote_lock = asyncio.Lock()
-        self._fleets: dict[tuple[str, str], _Fleet] = {}
-        self._fleet_of: dict[str, _Fleet] = {}  # instance id -> its fleet (retired ones too)
-        self._counters: dict[str, _Counters] = {}
+        self._fleets: dict[tuple[str, str], Fleet] = {}
+        self._fleet_of: dict[str, Fleet] = {}  # instance id -> its fleet (retired ones too)
+        self._counters: dict[str, Counters] = {}
         self._free_uids = list(range(settings.max_total_instances))
         self._total = 0
         self._reaper: asyncio.Task[None] | None = None
@@ -136,7 +97,7 @@ class FunctionPool:
             if path is not None and (not path.is_dir() or path.stat().st_mode & 0o005 != 0o005):
                 raise InvalidArgument(f"{path} must be a directory readable by others (o+rx)")
         fleet = self._fleet_for(spec)
-        counters = self._counters.setdefault(_key(spec), _Counters())
+        counters = self._counters.setdefault(_key(spec), Counters())
         counters.invocations += 1
         try:
             instance = await self._acquire(fleet, counters)
@@ -167,7 +128,7 @@ class FunctionPool:
             counters.errors += 1
         return _result(spec, invocation, instance, outcome, init_ms)
 
-    def _fleet_for(self, spec: InstanceSpec) -> _Fleet:
+    def _fleet_for(self, spec: InstanceSpec) -> Fleet:
         fleet = self._fleets.get(_key_pair(spec))
         if fleet is not None and fleet.spec == spec:
             return fleet
@@ -182,11 +143,11 @@ class FunctionPool:
                             InvocationError(wire.EXITED_UNEXPECTEDLY, "retired: the function changed")
                         )
                     )
-        fleet = self._fleets[_key_pair(spec)] = _Fleet(spec, reserved=min(reserved, spec.max_instances))
+        fleet = self._fleets[_key_pair(spec)] = Fleet(spec, reserved=min(reserved, spec.max_instances))
         self._top_up(fleet)  # a reservation moves to instances of the new spec
         return fleet
 
-    async def _acquire(self, fleet: _Fleet, counters: _Counters) -> Instance | None:
+    async def _acquire(self, fleet: Fleet, counters: Counters) -> Instance | None:
         """A warm instance with room, or None when the caller may start one (slot reserved)."""
         spec = fleet.spec
         deadline = time.monotonic() + self._settings.queue_wait_s
@@ -219,7 +180,7 @@ class FunctionPool:
                 await asyncio.wait_for(fleet.changed.wait(), remaining)
 
     async def _cold_start(
-        self, fleet: _Fleet, slot: int
+        self, fleet: Fleet, slot: int
     ) -> tuple[Instance | None, float, InstanceFailure | None]:
         """Start an instance in ``slot`` (taken from the free uids by the caller, before any await,
         so that a slot counted in ``fleet.starting`` always has its uid)."""
@@ -295,10 +256,10 @@ class FunctionPool:
         if fleet is not None:
             fleet.reserved = 0
 
-    def _top_up(self, fleet: _Fleet) -> None:
+    def _top_up(self, fleet: Fleet) -> None:
         if self._stopping or self._fleets.get(_key_pair(fleet.spec)) is not fleet:
             return
-        usable = sum(1 for instance in fleet.instances if instance.usable)
+        usable = fleet.usable()
         for _ in range(fleet.reserved - usable - fleet.warming):
             if len(fleet.instances) + fleet.starting >= fleet.spec.max_instances or not self._free_uids:
                 log.warning(
@@ -314,7 +275,7 @@ class FunctionPool:
             self._warming.add(task)
             task.add_done_callback(self._warming.discard)
 
-    async def _warm(self, fleet: _Fleet, slot: int) -> None:
+    async def _warm(self, fleet: Fleet, slot: int) -> None:
         try:
             instance, _, failure = await self._cold_start(fleet, slot)
         finally:
@@ -333,7 +294,7 @@ class FunctionPool:
     def live(self, function_urn: str, version: str) -> int:
         """Started instances of one function version that can take requests."""
         fleet = self._fleets.get((function_urn, version))
-        return 0 if fleet is None else sum(1 for instance in fleet.instances if instance.usable)
+        return 0 if fleet is None else fleet.usable()
 
     # -- keep-alive, stats, shutdown ----------------------------------------------------------
 
@@ -343,7 +304,7 @@ class FunctionPool:
         reaped = 0
         for fleet in list(self._fleets.values()):
             # The oldest go first: requests take the most recently started instances.
-            spare = sum(1 for instance in fleet.instances if instance.usable) - fleet.reserved
+            spare = fleet.usable() - fleet.reserved
             for instance in list(fleet.instances):
                 if spare <= 0:
                     break
@@ -375,7 +336,7 @@ class FunctionPool:
         for fleet in self._fleets.values():
             live[_key(fleet.spec)] = len(fleet.instances)
         # A version with reserved instances and no invocation yet has instances and no counters.
-        counters = {**dict.fromkeys(live, _Counters()), **self._counters}
+        counters = {**dict.fromkeys(live, Counters()), **self._counters}
         return {
             key: FunctionStats(
                 c.invocations, c.errors, c.throttles, c.cold_starts, tuple(c.cold_start_ms), live.get(key, 0)

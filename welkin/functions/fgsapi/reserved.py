@@ -12,7 +12,7 @@ from welkin.core import errors
 from welkin.core.body import Body
 from welkin.functions.fgsapi.context import FgsContext
 from welkin.functions.fgsapi.functions import FUNCTION, FUNCTIONS, _number
-from welkin.functions.reserved import MAX_COUNT, ReservedInstances
+from welkin.functions.reserved import ReservedInstances
 from welkin.functions.reserved_store import Reservation
 from welkin.functions.urns import parse_ref, version_urn
 
@@ -65,8 +65,6 @@ class ReservedHandlers:
         count = body.opt_int("count", -(1 << 31), 1 << 31)
         if count is None:
             raise errors.InvalidArgument("count is required.")
-        if not 0 <= count <= MAX_COUNT:
-            raise errors.InvalidArgument(f"count must be between 0 and {MAX_COUNT}.")
         idle_mode = bool(body.opt_bool("idle_mode"))
         _refuse_tactics(body)
         body.done()
