@@ -262,8 +262,10 @@ class FunctionPool:
         usable = fleet.usable()
         for _ in range(fleet.reserved - usable - fleet.warming):
             if len(fleet.instances) + fleet.starting >= fleet.spec.max_instances or not self._free_uids:
-                log.warning(
-                    "%s: %d instances reserved, but its or the region's instance limit is reached",
+                # Often for a moment only (an instance being killed still takes its room);
+                # its exit, or the next reservations' pass, tries again.
+                log.info(
+                    "%s: %d instances reserved wait for room under its or the region's instance limit",
                     _key(fleet.spec),
                     fleet.reserved,
                 )
