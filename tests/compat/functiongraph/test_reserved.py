@@ -106,6 +106,11 @@ def test_a_version_or_an_alias_may_be_reserved_and_goes_with_its_function(fgs: F
     assert listed(tenant, unqualified) == {f"{unqualified}:v1": 1, f"{unqualified}:!live": 1}
     assert listed(tenant, f"{unqualified}:live") == {f"{unqualified}:!live": 1}
     assert warm(fgs, tenant, unqualified, 2)  # both land on v1 and add up
+    publish = CreateFunctionVersionRequestBody(version="v2")
+    tenant.fgs.create_function_version(CreateFunctionVersionRequest(function_urn=fn.func_urn, body=publish))
+    reserve(tenant, f"{unqualified}:v2", 1)
+    tenant.fgs.delete_function(DeleteFunctionRequest(function_urn=f"{unqualified}:v2"))
+    assert f"{unqualified}:v2" not in listed(tenant, unqualified)
     tenant.fgs.delete_function(DeleteFunctionRequest(function_urn=unqualified))
     assert listed(tenant, None).get(f"{unqualified}:v1") is None
 
