@@ -89,3 +89,25 @@ async def test_async_settings_round_trip(db: Database) -> None:
     assert (changed.created_at, changed.last_modified, changed.on_success) == (T0, later, None)
     assert await db.run_write(lambda conn: store.delete_config(conn, "proj", "default", "fn"))
     assert not await db.run_write(lambda conn: store.delete_config(conn, "proj", "default", "fn"))
+
+
+async def test_only_a_waiting_row_is_cancelled_and_a_cancelled_one_is_never_claimed(db: Database) -> None:
+    running = replace(ITEM, request_id="req-run")
+
+    def add_both(conn: Connection) -> None:
+        store.add(conn, ITEM)
+        store.add(conn, running)
+
+    await db.run_write(add_both)
+    await db.run_write(lambda conn: store.claim_due(conn, T0, 10))
+    await db.run_write(
+        lambda conn: store.settle(conn, "req-1", AsyncStatus.WAIT, 1, T0, None, 500, "boom")
+    )  # req-1 waits for its retry; req-run is still RUNNING
+    later = T0 + timedelta(seconds=1)
+    assert await db.run_write(lambda conn: store.cancel(conn, "req-1", later, 4208, "canceled"))
+    assert not await db.run_write(lambda conn: store.cancel(conn, "req-run", later, 4208, "canceled"))
+    assert await db.run_write(lambda conn: store.claim_due(conn, later, 10)) == []
+    cancelled = await db.run_read(lambda conn: store.invocation(conn, "req-1"))
+    assert cancelled is not None
+    assert (cancelled.status, cancelled.error_code, cancelled.ended_at) == (AsyncStatus.FAIL, 4208, later)
+    assert await db.run_read(lambda conn: store.invocation(conn, "nothing")) is None

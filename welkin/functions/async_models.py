@@ -12,6 +12,9 @@ from welkin.core import errors
 DEFAULT_RETRIES = 3  # FunctionGraph's default: up to 3 retries after the first attempt
 DEFAULT_MAX_AGE_S = 86400
 MIN_MAX_AGE_S = 60
+# What FunctionGraph answers for an invocation stopped by CancelAsyncInvocation.
+CANCELLED_CODE = 4208
+CANCELLED_MESSAGE = "function invocation canceled"
 
 
 class AsyncStatus(enum.Enum):

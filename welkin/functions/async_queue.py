@@ -24,11 +24,20 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.engine import Connection as Conn
+
 from welkin.core import errors
 from welkin.core.clock import Clock
 from welkin.core.db import Database
 from welkin.functions import async_store as store
-from welkin.functions.async_models import AsyncConfig, AsyncInvocation, AsyncStatus, Destination
+from welkin.functions.async_models import (
+    CANCELLED_CODE,
+    CANCELLED_MESSAGE,
+    AsyncConfig,
+    AsyncInvocation,
+    AsyncStatus,
+    Destination,
+)
 from welkin.functions.destinations import DestinationWriter, record
 from welkin.functions.errors import FunctionNotFound
 from welkin.functions.invoker import Invoker, InvokeRequest
@@ -125,6 +134,31 @@ class AsyncQueue:
                 conn, project_id, ref.package, ref.name, request_id, status, offset, limit
             )
         )
+
+    async def cancel(self, project_id: str, ref: FunctionRef, request_id: str) -> None:
+        """Cancel a queued or retrying (WAIT) invocation: it ends FAIL with FunctionGraph's 4208
+        and goes to no destination. A running or finished one cannot be (409)."""
+        now = self._clock.now()
+
+        def cancel(conn: Conn) -> None:
+            found = store.invocation(conn, request_id)
+            if found is None or (found.project_id, found.package, found.name) != (
+                project_id,
+                ref.package,
+                ref.name,
+            ):
+                raise errors.InvalidArgument(
+                    f"Invalid RequestId: function {ref.package}/{ref.name} has no asynchronous "
+                    f"invocation {request_id}."
+                )
+            if not store.cancel(conn, request_id, now, CANCELLED_CODE, CANCELLED_MESSAGE):
+                status = found.status.value if found.status is not AsyncStatus.WAIT else "no longer WAIT"
+                raise errors.Conflict(
+                    f"Asynchronous invocation {request_id} is {status}: only one that is queued or "
+                    "waiting for a retry (WAIT) can be cancelled."
+                )
+
+        await self._db.run_write(cancel)
 
     # -- the workers ------------------------------------------------------------------------------
 

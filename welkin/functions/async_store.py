@@ -75,14 +75,32 @@ def claim_due(conn: Conn, now: datetime, limit: int) -> list[AsyncInvocation]:
         .order_by(_q.next_at)
         .limit(limit)
     ).mappings()
-    claimed = [_item(row) for row in rows]
-    for item in claimed:
-        conn.execute(
+    claimed = []
+    for item in [_item(row) for row in rows]:
+        # Still WAIT: on PostgreSQL a cancellation may have committed since the select.
+        done = conn.execute(
             update(async_invocations)
-            .where(_q.request_id == item.request_id)
+            .where(_q.request_id == item.request_id, _q.status == AsyncStatus.WAIT.value)
             .values(status=AsyncStatus.RUNNING.value, started_at=item.started_at or now)
         )
+        if done.rowcount == 1:
+            claimed.append(item)
     return claimed
+
+
+def invocation(conn: Conn, request_id: str) -> AsyncInvocation | None:
+    row = conn.execute(select(async_invocations).where(_q.request_id == request_id)).mappings().first()
+    return _item(row) if row is not None else None
+
+
+def cancel(conn: Conn, request_id: str, now: datetime, code: int, message: str) -> bool:
+    """End a WAIT row as failed with ``code``; False when it is not waiting (any more)."""
+    done = conn.execute(
+        update(async_invocations)
+        .where(_q.request_id == request_id, _q.status == AsyncStatus.WAIT.value)
+        .values(status=AsyncStatus.FAIL.value, ended_at=now, error_code=code, error_message=message)
+    )
+    return done.rowcount == 1
 
 
 def requeue_running(conn: Conn, now: datetime) -> int:

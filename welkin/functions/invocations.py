@@ -1,5 +1,6 @@
 """Everything that runs functions in one region, built from settings, started and stopped together:
-the instance pool, the invoker with its logs, metrics and usage meter, and the async queue."""
+the instance pool, the invoker with its logs, metrics and usage meter, the async queue, and the
+reserved instances kept started in the pool."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from welkin.functions.invocation_logs import InvocationLogs
 from welkin.functions.invoker import Invoker, InvokeRequest
 from welkin.functions.metrics import FunctionMetrics
 from welkin.functions.pool import FunctionPool
+from welkin.functions.reserved import ReservedInstances, ReservedSettings
 from welkin.functions.service import FunctionRegistry
 from welkin.functions.spec import PoolSettings
 from welkin.functions.urns import parse_ref
@@ -31,6 +33,7 @@ class Invocations:
     invoker: Invoker
     queue: AsyncQueue
     usage: UsageMeter
+    reserved: ReservedInstances
 
     @classmethod
     def build(
@@ -72,7 +75,10 @@ class Invocations:
         destinations = DestinationWriter(settings.region, settings.public_url, credentials, invoke_async)
         retry = AsyncSettings(retry_base_s=settings.functions_async_retry_ms / 1000)
         queue = AsyncQueue(db, clock, invoker, registry, destinations, retry)
-        return cls(pool, invoker, queue, usage)
+        reserved = ReservedInstances(
+            db, clock, registry, invoker, ReservedSettings(settings.functions_max_instances)
+        )
+        return cls(pool, invoker, queue, usage, reserved)
 
     async def start(self) -> float:
         """Start the pool (its zygote) and the queue; seconds the pool took to start."""
@@ -81,9 +87,11 @@ class Invocations:
         took = time.monotonic() - started
         await self.usage.start()
         await self.queue.start()
+        await self.reserved.start()
         return took
 
     async def stop(self) -> None:
+        await self.reserved.stop()
         await self.queue.stop()
         await self.pool.stop()
         await self.usage.stop()

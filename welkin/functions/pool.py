@@ -11,7 +11,8 @@ Instances are grouped per function version (``InstanceSpec.function_urn`` and ``
 a spec that differs from the group's retires the old instances. An instance serves
 ``spec.concurrency`` requests at a time; up to ``spec.max_instances`` are started on demand;
 beyond that a request waits ``queue_wait_s`` for one, then gets ``TooManyRequests``. Idle
-instances are killed after ``keep_alive_s`` (``reap_idle``, also run in the background).
+instances are killed after ``keep_alive_s`` (``reap_idle``, also run in the background), except
+the ``reserve``d ones: those are started ahead of any request and kept (see ``reserve``).
 Function failures are results (``InvocationResult.error``), never exceptions; the pool raises
 only for the platform's own refusals (``InvalidArgument``, ``TooManyRequests``).
 """
@@ -24,12 +25,11 @@ import logging
 import os
 import time
 import uuid
-from collections import deque
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from welkin.core.clock import Clock
 from welkin.core.errors import InvalidArgument, TooManyRequests
+from welkin.functions.fleet import Counters, Fleet, FunctionStats
 from welkin.functions.instance import Instance, InstanceFailure, Outcome
 from welkin.functions.runtimes import RuntimeCatalog
 from welkin.functions.spec import InstanceSpec, Invocation, InvocationError, InvocationResult, PoolSettings
@@ -38,42 +38,6 @@ from welkin.runtime import wire
 from welkin.runtime.probe import Capabilities
 
 log = logging.getLogger(__name__)
-_DURATIONS_KEPT = 1024
-
-
-@dataclass(frozen=True)
-class FunctionStats:
-    invocations: int
-    errors: int
-    throttles: int
-    cold_starts: int
-    cold_start_ms: tuple[float, ...]  # spawn to ready, the most recent first-to-last
-    instances: int
-
-
-@dataclass
-class _Counters:
-    invocations: int = 0
-    errors: int = 0
-    throttles: int = 0
-    cold_starts: int = 0
-    cold_start_ms: deque[float] = field(default_factory=lambda: deque(maxlen=_DURATIONS_KEPT))
-
-
-@dataclass
-class _Fleet:
-    """The instances of one function version, all made from ``spec``."""
-
-    spec: InstanceSpec
-    instances: list[Instance] = field(default_factory=list)
-    starting: int = 0
-    waiting_on_start: int = 0  # requests that will take a free slot of an instance starting now
-    idle_since: dict[str, datetime] = field(default_factory=dict)
-    changed: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def notify(self) -> None:
-        self.changed.set()
-        self.changed = asyncio.Event()
 
 
 class FunctionPool:
@@ -83,12 +47,14 @@ class FunctionPool:
         self._runtimes = runtimes
         self._zygotes: dict[str, Zygote] = {}
         self._zygote_lock = asyncio.Lock()
-        self._fleets: dict[tuple[str, str], _Fleet] = {}
-        self._fleet_of: dict[str, _Fleet] = {}  # instance id -> its fleet (retired ones too)
-        self._counters: dict[str, _Counters] = {}
+        self._fleets: dict[tuple[str, str], Fleet] = {}
+        self._fleet_of: dict[str, Fleet] = {}  # instance id -> its fleet (retired ones too)
+        self._counters: dict[str, Counters] = {}
         self._free_uids = list(range(settings.max_total_instances))
         self._total = 0
         self._reaper: asyncio.Task[None] | None = None
+        self._warming: set[asyncio.Task[None]] = set()
+        self._stopping = False
         self.capabilities: Capabilities | None = None
 
     @property
@@ -127,7 +93,7 @@ class FunctionPool:
 
     async def invoke(self, spec: InstanceSpec, invocation: Invocation) -> InvocationResult:
         fleet = self._fleet_for(spec)
-        counters = self._counters.setdefault(_key(spec), _Counters())
+        counters = self._counters.setdefault(_key(spec), Counters())
         counters.invocations += 1
         try:
             instance = await self._acquire(fleet, counters)
@@ -136,7 +102,7 @@ class FunctionPool:
             raise
         init_ms: float | None = None
         if instance is None:
-            instance, init_ms, failure = await self._cold_start(fleet)
+            instance, init_ms, failure = await self._cold_start(fleet, self._free_uids.pop(0))
             counters.cold_starts += 1
             counters.cold_start_ms.append(init_ms)
             if failure is not None:
@@ -158,7 +124,7 @@ class FunctionPool:
             counters.errors += 1
         return _result(spec, invocation, instance, outcome, init_ms)
 
-    def _fleet_for(self, spec: InstanceSpec) -> _Fleet:
+    def _fleet_for(self, spec: InstanceSpec) -> Fleet:
         fleet = self._fleets.get(_key_pair(spec))
         if fleet is not None and fleet.spec == spec:
             return fleet
@@ -167,7 +133,9 @@ class FunctionPool:
         for path in (spec.code_dir, spec.deps_dir):
             if path is not None and (not path.is_dir() or path.stat().st_mode & 0o005 != 0o005):
                 raise InvalidArgument(f"{path} must be a directory readable by others (o+rx)")
+        reserved = 0
         if fleet is not None:
+            reserved = fleet.reserved
             # New code or configuration: idle instances of the old one go now, busy ones when done.
             for instance in fleet.instances:
                 if instance.in_flight == 0:
@@ -176,10 +144,11 @@ class FunctionPool:
                             InvocationError(wire.EXITED_UNEXPECTEDLY, "retired: the function changed")
                         )
                     )
-        fleet = self._fleets[_key_pair(spec)] = _Fleet(spec)
+        fleet = self._fleets[_key_pair(spec)] = Fleet(spec, reserved=min(reserved, spec.max_instances))
+        self._top_up(fleet)  # a reservation moves to instances of the new spec
         return fleet
 
-    async def _acquire(self, fleet: _Fleet, counters: _Counters) -> Instance | None:
+    async def _acquire(self, fleet: Fleet, counters: Counters) -> Instance | None:
         """A warm instance with room, or None when the caller may start one (slot reserved)."""
         spec = fleet.spec
         deadline = time.monotonic() + self._settings.queue_wait_s
@@ -211,9 +180,12 @@ class FunctionPool:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(fleet.changed.wait(), remaining)
 
-    async def _cold_start(self, fleet: _Fleet) -> tuple[Instance | None, float, InstanceFailure | None]:
+    async def _cold_start(
+        self, fleet: Fleet, slot: int
+    ) -> tuple[Instance | None, float, InstanceFailure | None]:
+        """Start an instance in ``slot`` (taken from the free uids by the caller, before any await,
+        so that a slot counted in ``fleet.starting`` always has its uid)."""
         started = time.monotonic()
-        slot = self._free_uids.pop(0)
         instance: Instance | None = None
         try:
             zygote = await self._zygote(fleet.spec.runtime)
@@ -246,23 +218,99 @@ class FunctionPool:
     def _exited(self, instance: Instance) -> None:
         """Called once per instance when its process has been reaped (or never started)."""
         fleet = self._fleet_of.pop(instance.id, None)
+        had_started = False
         if fleet is not None:
             if instance in fleet.instances:
+                had_started = True
                 fleet.instances.remove(instance)
             fleet.idle_since.pop(instance.id, None)
         self._free_uids.append(instance.uid - self._settings.uid_base)
         self._total -= 1
         for each in self._fleets.values():
             each.notify()
+        # A reserved instance that died is replaced (by one of the version's current spec, which
+        # may also have been waiting for the room this one leaves). One that never started is
+        # not, here: a function whose start fails would be restarted in a tight loop; the next
+        # ``reserve`` (the reservations' periodic pass) tries again.
+        current = self._fleets.get(_key_pair(fleet.spec)) if fleet is not None else None
+        if had_started and current is not None:
+            self._top_up(current)
+
+    # -- reserved instances -----------------------------------------------------------------
+
+    def reserve(self, spec: InstanceSpec, count: int) -> None:
+        """Keep ``count`` instances of ``spec`` started (at most ``spec.max_instances``); 0 ends it.
+
+        The missing ones start in the background now; the reaper leaves that many alone; one
+        that ends is replaced; a new spec for the same function version moves the reservation
+        to instances of the new spec. They are ordinary instances of the version, so requests
+        take them first and they count against its and the region's instance limits. Starting
+        them is not an invocation: no cold start is counted.
+        """
+        fleet = self._fleet_for(spec)
+        fleet.reserved = min(max(0, count), spec.max_instances)
+        self._top_up(fleet)
+
+    def unreserve(self, function_urn: str, version: str) -> None:
+        """No reservation for this version any more: its idle instances are reaped as any."""
+        fleet = self._fleets.get((function_urn, version))
+        if fleet is not None:
+            fleet.reserved = 0
+
+    def _top_up(self, fleet: Fleet) -> None:
+        if self._stopping or self._fleets.get(_key_pair(fleet.spec)) is not fleet:
+            return
+        usable = fleet.usable()
+        for _ in range(fleet.reserved - usable - fleet.warming):
+            if len(fleet.instances) + fleet.starting >= fleet.spec.max_instances or not self._free_uids:
+                # Often for a moment only (an instance being killed still takes its room);
+                # its exit, or the next reservations' pass, tries again.
+                log.info(
+                    "%s: %d instances reserved wait for room under its or the region's instance limit",
+                    _key(fleet.spec),
+                    fleet.reserved,
+                )
+                return
+            fleet.starting += 1
+            fleet.warming += 1
+            self._total += 1
+            task = asyncio.get_running_loop().create_task(self._warm(fleet, self._free_uids.pop(0)))
+            self._warming.add(task)
+            task.add_done_callback(self._warming.discard)
+
+    async def _warm(self, fleet: Fleet, slot: int) -> None:
+        try:
+            instance, _, failure = await self._cold_start(fleet, slot)
+        finally:
+            fleet.warming -= 1
+        if instance is None:
+            reason = failure.error.message if failure is not None else "unknown"
+            log.warning("a reserved instance of %s did not start: %s", _key(fleet.spec), reason)
+            return
+        instance.in_flight = 0
+        fleet.idle_since[instance.id] = self._clock.now()
+        if self._stopping or self._fleets.get(_key_pair(fleet.spec)) is not fleet:
+            # The function changed (or the pool is stopping) while this one started.
+            await instance.kill(InvocationError(wire.EXITED_UNEXPECTEDLY, "retired: the function changed"))
+        fleet.notify()
+
+    def live(self, function_urn: str, version: str) -> int:
+        """Started instances of one function version that can take requests."""
+        fleet = self._fleets.get((function_urn, version))
+        return 0 if fleet is None else fleet.usable()
 
     # -- keep-alive, stats, shutdown ----------------------------------------------------------
 
     async def reap_idle(self) -> int:
-        """Kill instances idle for longer than the keep-alive; how many."""
+        """Kill instances idle for longer than the keep-alive, beyond a fleet's reserved ones; how many."""
         horizon = self._clock.now() - timedelta(seconds=self._settings.keep_alive_s)
         reaped = 0
         for fleet in list(self._fleets.values()):
+            # The oldest go first: requests take the most recently started instances.
+            spare = fleet.usable() - fleet.reserved
             for instance in list(fleet.instances):
+                if spare <= 0:
+                    break
                 idle_since = fleet.idle_since.get(instance.id)
                 if (
                     instance.usable
@@ -274,6 +322,7 @@ class FunctionPool:
                         InvocationError(wire.EXITED_UNEXPECTEDLY, "reaped after its keep-alive")
                     )
                     reaped += 1
+                    spare -= 1
         return reaped
 
     async def _reap_forever(self, interval: float) -> None:
@@ -289,11 +338,13 @@ class FunctionPool:
         live: dict[str, int] = {}
         for fleet in self._fleets.values():
             live[_key(fleet.spec)] = len(fleet.instances)
+        # A version with reserved instances and no invocation yet has instances and no counters.
+        counters = {**dict.fromkeys(live, Counters()), **self._counters}
         return {
             key: FunctionStats(
                 c.invocations, c.errors, c.throttles, c.cold_starts, tuple(c.cold_start_ms), live.get(key, 0)
             )
-            for key, c in self._counters.items()
+            for key, c in counters.items()
         }
 
     @property
@@ -301,6 +352,11 @@ class FunctionPool:
         return self._total
 
     async def stop(self) -> None:
+        self._stopping = True  # no reserved instance is started or replaced from now on
+        for task in list(self._warming):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         if self._reaper is not None:
             self._reaper.cancel()
             with contextlib.suppress(asyncio.CancelledError):

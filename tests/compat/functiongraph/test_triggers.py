@@ -168,3 +168,19 @@ def test_triggers_go_with_their_function(tenant: Tenant) -> None:
     assert not tenant.fgs.list_function_triggers(
         ListFunctionTriggersRequest(function_urn=again.func_urn)
     ).body
+
+
+def test_deleting_a_function_removes_its_entries_from_the_bucket(fgs: Fgs, tenant: Tenant) -> None:
+    s3 = s3_of(fgs, tenant)
+    bucket = unique("gone")
+    s3.create_bucket(Bucket=bucket)
+    doomed, kept = create(tenant.fgs), create(tenant.fgs)
+    for suffix in (".jpg", ".png"):
+        add_trigger(tenant, doomed.func_urn, "OBS", bucket=bucket, events=["ObjectCreated"], suffix=suffix)
+    survivor = add_trigger(tenant, kept.func_urn, "OBS", bucket=bucket, events=["ObjectRemoved"])
+    assert len(s3.get_bucket_notification_configuration(Bucket=bucket)["LambdaFunctionConfigurations"]) == 3
+    tenant.fgs.delete_function(DeleteFunctionRequest(function_urn=doomed.func_urn.rsplit(":", 1)[0]))
+    [entry] = s3.get_bucket_notification_configuration(Bucket=bucket)["LambdaFunctionConfigurations"]
+    assert entry["Id"] == f"fgs-trigger-{survivor.trigger_id}"
+    tenant.fgs.delete_function(DeleteFunctionRequest(function_urn=kept.func_urn.rsplit(":", 1)[0]))
+    assert "LambdaFunctionConfigurations" not in s3.get_bucket_notification_configuration(Bucket=bucket)

@@ -19,10 +19,12 @@ from welkin.functions.fgsapi.errors import fgs_error
 from welkin.functions.fgsapi.functions import FunctionHandlers
 from welkin.functions.fgsapi.invoke import InvokeHandlers
 from welkin.functions.fgsapi.logs import LogHandlers
+from welkin.functions.fgsapi.reserved import ReservedHandlers
 from welkin.functions.fgsapi.triggers import TriggerHandlers
 from welkin.functions.fgsapi.usage import UsageHandlers
 from welkin.functions.fgsapi.versions import VersionHandlers
 from welkin.functions.invocations import Invocations
+from welkin.functions.removal import FunctionRemoval
 from welkin.functions.service import FunctionRegistry
 from welkin.functions.triggers.service import TriggerService
 from welkin.functions.versions import VersionService
@@ -57,10 +59,13 @@ def fgs_app(
 ) -> ASGIApp:
     ctx = FgsContext(ApiContext(iam, max_body), registry.region)
     versions = VersionService(registry)
+    removal = FunctionRemoval(registry, triggers, invocations.reserved)
     router = Router(
         [
             *UsageHandlers(ctx, registry, invocations.invoker, clock).routes(),
-            *FunctionHandlers(ctx, registry).routes(),
+            # Before FunctionHandlers: .../functions/reservedinstances is not a function's URN.
+            *ReservedHandlers(ctx, invocations.reserved).routes(),
+            *FunctionHandlers(ctx, registry, removal).routes(),
             *VersionHandlers(ctx, registry, versions).routes(),
             *InvokeHandlers(ctx, registry, invocations.invoker).routes(),
             *AsyncHandlers(ctx, registry, invocations.queue).routes(),

@@ -68,6 +68,7 @@ class AsyncHandlers:
                 methods=["GET"],
                 name="ListAsyncInvocations",
             ),
+            Route(FUNCTION + "/cancel", self.cancel, methods=["POST"], name="CancelAsyncInvocation"),
         ]
 
     def _render(self, project_id: str, ref: FunctionRef, config: AsyncConfig) -> dict[str, Any]:
@@ -167,6 +168,20 @@ class AsyncHandlers:
                 "next_marker": offset + len(found),
             }
         )
+
+    async def cancel(self, request: Request) -> Response:
+        scope = await self.ctx.scope(request)
+        ref = self.ctx.ref(request, scope)
+        # Whoever may run the function may call its queued runs off.
+        await self.registry.show(scope, ref, actions.FGS_INVOKE)
+        body = await self.ctx.body(request)
+        request_id = body.str("request_id", 64)
+        # How to stop a running invocation; one that runs cannot be cancelled here.
+        if body.opt_str("type", 16) not in (None, "recursive", "force"):
+            raise errors.InvalidArgument("type must be recursive or force.")
+        body.done()
+        await self.queue.cancel(scope.project.id, ref, request_id)
+        return JSONResponse(None)
 
 
 def _invocation(item: AsyncInvocation) -> dict[str, Any]:

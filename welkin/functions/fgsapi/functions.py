@@ -14,6 +14,7 @@ from welkin.core.body import Body
 from welkin.functions.configuration import ConfigChanges
 from welkin.functions.fgsapi import render
 from welkin.functions.fgsapi.context import FgsContext
+from welkin.functions.removal import FunctionRemoval
 from welkin.functions.service import FunctionRegistry, Scope, Target
 from welkin.functions.sources import CodeInput, parse_code_type
 from welkin.functions.urns import DEFAULT_PACKAGE
@@ -126,9 +127,10 @@ def code_input(body: Body) -> CodeInput:
 
 
 class FunctionHandlers:
-    def __init__(self, ctx: FgsContext, registry: FunctionRegistry) -> None:
+    def __init__(self, ctx: FgsContext, registry: FunctionRegistry, removal: FunctionRemoval) -> None:
         self.ctx = ctx
         self.registry = registry
+        self.removal = removal
 
     def routes(self) -> list[Route]:
         return [
@@ -226,7 +228,7 @@ class FunctionHandlers:
 
     async def delete(self, request: Request) -> Response:
         scope = await self.ctx.scope(request)
-        await self.registry.delete(scope, self.ctx.ref(request, scope))
+        await self.removal.delete(scope, self.ctx.ref(request, scope))
         return Response(status_code=204)
 
 

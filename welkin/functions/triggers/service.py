@@ -8,6 +8,7 @@ registry does, so a function one may not see and one that does not exist look al
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import replace
 from datetime import datetime
@@ -18,6 +19,7 @@ from welkin.core import errors
 from welkin.core.body import Body
 from welkin.core.clock import Clock
 from welkin.core.db import Database
+from welkin.functions.errors import FunctionNotFound
 from welkin.functions.models import LATEST
 from welkin.functions.service import FunctionRegistry, Scope
 from welkin.functions.triggers import event_data, schedule, store
@@ -27,6 +29,7 @@ from welkin.functions.triggers.routes import HTTP_TYPES, HttpRoutes
 from welkin.functions.urns import FunctionRef, function_urn
 from welkin.iam import actions
 
+log = logging.getLogger(__name__)
 MAX_TRIGGERS_PER_FUNCTION = 100
 
 
@@ -63,6 +66,31 @@ class TriggerService:
 
     async def _authorize(self, scope: Scope, action: str, ref: FunctionRef) -> None:
         await self._registry.authorize(scope, action, ref.package, ref.name)
+
+    async def of_function(self, project_id: str, ref: FunctionRef) -> list[Trigger]:
+        """The function's triggers, none when there is no such function. No authorization: for
+        DeleteFunction, which has checked its own before it asks."""
+
+        def read(conn: Conn) -> list[Trigger]:
+            return store.of_function(conn, self._registry.function_in(conn, project_id, ref).id)
+
+        try:
+            return await self._db.run_read(read)
+        except FunctionNotFound:
+            return []
+
+    async def forget(self, project_id: str, dropped: list[Trigger]) -> None:
+        """Triggers whose rows are gone (deleted, or with their function): their HTTP routes
+        and the entries OBS triggers keep in their buckets go too. A bucket that cannot be
+        changed now keeps an entry that invokes nothing; that is logged, not raised, as the
+        triggers are gone already."""
+        self._routes.forget(project_id)
+        for gone in dropped:
+            if gone.type is TriggerType.OBS:
+                try:
+                    await self._buckets.detach(gone)
+                except Exception:
+                    log.exception("removing the bucket entry of deleted OBS trigger %s failed", gone.id)
 
     async def create(
         self, scope: Scope, ref: FunctionRef, kind: TriggerType, status: TriggerStatus, data: Body
@@ -152,11 +180,7 @@ class TriggerService:
                 store.delete_trigger(conn, trigger.id)
             return found
 
-        dropped = await self._db.run_write(drop)
-        self._routes.forget(scope.project.id)
-        for gone in dropped:
-            if gone.type is TriggerType.OBS:
-                await self._buckets.detach(gone)
+        await self.forget(scope.project.id, await self._db.run_write(drop))
 
     def _found(
         self, conn: Conn, scope: Scope, ref: FunctionRef, kind: TriggerType, trigger_id: str
