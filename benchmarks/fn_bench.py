@@ -157,9 +157,16 @@ class Load:
     p50_ms: float
     p99_ms: float
     errors: int
+    cpu_ms: float  # the server process's CPU per request (its instances' not included)
 
 
-async def load(url: str, headers: dict[str, str], concurrency: int, seconds: float) -> Load:
+def process_cpu_s(pid: int) -> float:
+    """User and system CPU seconds a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def load(url: str, headers: dict[str, str], concurrency: int, seconds: float, pid: int) -> Load:
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     latencies: list[float] = []
     failures = 0
@@ -175,18 +182,24 @@ async def load(url: str, headers: dict[str, str], concurrency: int, seconds: flo
 
         warm_until = time.perf_counter() + max(1.0, seconds / 3)
         await asyncio.gather(*(worker(warm_until, False) for _ in range(concurrency)))
+        cpu = process_cpu_s(pid)
         begin = time.perf_counter()
         await asyncio.gather(*(worker(begin + seconds, True) for _ in range(concurrency)))
         elapsed = time.perf_counter() - begin
-    return Load(len(latencies) / elapsed, pct(latencies, 0.5) * 1e3, pct(latencies, 0.99) * 1e3, failures)
+        cpu = process_cpu_s(pid) - cpu
+    n = len(latencies)
+    return Load(n / elapsed, pct(latencies, 0.5) * 1e3, pct(latencies, 0.99) * 1e3, failures, cpu / n * 1e3)
 
 
-def warm_api_invoke(api: Api, urn: str, seconds: float) -> Load:
+def warm_api_invoke(api: Api, urn: str, seconds: float, pid: int) -> Load:
     samples = []
+    cpu = process_cpu_s(pid)
     until = time.perf_counter() + seconds
     while time.perf_counter() < until:
         samples.append(api.invoke(urn)[0])
-    return Load(len(samples) / seconds, pct(samples, 0.5), pct(samples, 0.99), 0)
+    cpu = process_cpu_s(pid) - cpu
+    n = len(samples)
+    return Load(n / seconds, pct(samples, 0.5), pct(samples, 0.99), 0, cpu / n * 1e3)
 
 
 def http_trigger(api: Api) -> tuple[str, str]:
@@ -235,14 +248,18 @@ def main() -> int:
         loads: dict[tuple[str, int], list[Load]] = {}
         for _ in range(args.repeat):
             for concurrency in CONCURRENCY:
-                for name, url in (("HTTP trigger", trigger_url), ("hello-world", hello.url + "/")):
-                    result = asyncio.run(load(url, {}, concurrency, args.seconds))
+                for name, server, url in (
+                    ("HTTP trigger", welkin, trigger_url),
+                    ("hello-world", hello, hello.url + "/"),
+                ):
+                    result = asyncio.run(load(url, {}, concurrency, args.seconds, server.process.pid))
                     loads.setdefault((name, concurrency), []).append(result)
-            loads.setdefault(("InvokeFunction API", 1), []).append(warm_api_invoke(api, urn, args.seconds))
+            invoked = warm_api_invoke(api, urn, args.seconds, welkin.process.pid)
+            loads.setdefault(("InvokeFunction API", 1), []).append(invoked)
     finally:
-        for server in (welkin, hello):
-            if server is not None:
-                server.stop()
+        for started in (welkin, hello):
+            if started is not None:
+                started.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
     columns = "p50 ms | p99 ms | server spawn-to-ready p50 ms | p50 ÷ fork floor"
@@ -255,19 +272,21 @@ def main() -> int:
     print(f"| floor: os.fork() + pipe (n={len(floor)}) | {ms(floor)} | | 1 |")
 
     print(
-        "\n| warm GET | concurrency | req/s | p50 ms | p99 ms | ÷ hello-world req/s | errors | req/s rounds |"
+        "\n| warm GET | concurrency | req/s | p50 ms | p99 ms | ÷ hello-world req/s | server CPU ms/req "
+        "| errors | req/s rounds |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for (name, concurrency), rounds in sorted(loads.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         rps = statistics.median(x.rps for x in rounds)
         hello_rps = statistics.median(x.rps for x in loads[("hello-world", concurrency)])
         p50 = statistics.median(x.p50_ms for x in rounds)
         p99 = statistics.median(x.p99_ms for x in rounds)
         errors = sum(x.errors for x in rounds)
+        cpu = statistics.median(x.cpu_ms for x in rounds)
         spread = ", ".join(f"{x.rps:.0f}" for x in rounds)
         print(
             f"| {name} | {concurrency} | {rps:.0f} | {p50:.2f} | {p99:.2f} | {rps / hello_rps:.2f} "
-            f"| {errors} | {spread} |"
+            f"| {cpu:.2f} | {errors} | {spread} |"
         )
     return 0
 
