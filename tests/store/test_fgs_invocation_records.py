@@ -4,6 +4,7 @@ prune, a new writer on the same database, as after a restart, reads everything b
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -104,6 +105,7 @@ async def test_minutes_sum_what_is_added_and_are_read_per_function_or_project(db
         lambda conn: store.project_minutes_since(conn, "urn:fss:local-1:proj_1:function:", MINUTE)
     )
     assert sorted(project) == [(URN, MINUTE), (URN, MINUTE + 1), (OTHER, MINUTE)]
+    assert project[(URN, MINUTE)] == replace(first, durations={})  # sums only, for a whole month
     assert await db.run_write(lambda conn: store.delete_minutes_before(conn, MINUTE + 1)) == 3
     assert list(await db.run_read(lambda conn: store.function_minutes_since(conn, URN, 0))) == [
         (URN, MINUTE + 1)

@@ -9,8 +9,8 @@ The contract (tests/store/test_fgs_invocation_records.py runs it on SQLite and P
   and ``delete_minutes_before`` delete by age. All three are cheap on their indexes.
 - ``add_minutes`` adds figures to a function's minute, creating it or summing into it, so a
   batch written twice counts twice: the writer sends each delta once.
-- ``function_minutes`` / ``project_minutes`` read minutes since one, for one function or for
-  every function whose URN starts with a prefix.
+- ``function_minutes_since`` reads one function's minutes since one; ``project_minutes_since``
+  those of every function whose URN starts with a prefix, without their histograms.
 """
 
 from __future__ import annotations
@@ -112,8 +112,10 @@ def _figures(row: RowMapping) -> MinuteFigures:
         min_duration_ms=row["min_duration_ms"],
         max_cold_start_ms=row["max_cold_start_ms"],
         gb_seconds=row["gb_seconds"],
-        durations=histogram.loads(row["durations"]),
-        cold_start_durations=histogram.loads(row["cold_start_durations"]),
+        durations=histogram.loads(row["durations"]) if "durations" in row else {},
+        cold_start_durations=(
+            histogram.loads(row["cold_start_durations"]) if "cold_start_durations" in row else {}
+        ),
     )
 
 
@@ -146,9 +148,11 @@ def add_minutes(conn: Conn, deltas: Mapping[MinuteKey, MinuteFigures]) -> None:
             conn.execute(update(function_minutes).where(*key).values(**_values(_figures(row).plus(delta))))
 
 
-def _minutes(conn: Conn, since_minute: int, match: ColumnElement[bool]) -> dict[MinuteKey, MinuteFigures]:
+def _minutes(
+    conn: Conn, columns: list[Any], since_minute: int, match: ColumnElement[bool]
+) -> dict[MinuteKey, MinuteFigures]:
     rows = conn.execute(
-        select(function_minutes).where(_m.minute >= since_minute, match).order_by(_m.minute)
+        select(*columns).where(_m.minute >= since_minute, match).order_by(_m.minute)
     ).mappings()
     return {(row["function_urn"], row["minute"]): _figures(row) for row in rows}
 
@@ -156,11 +160,13 @@ def _minutes(conn: Conn, since_minute: int, match: ColumnElement[bool]) -> dict[
 def function_minutes_since(
     conn: Conn, function_urn: str, since_minute: int
 ) -> dict[MinuteKey, MinuteFigures]:
-    return _minutes(conn, since_minute, _m.function_urn == function_urn)
+    return _minutes(conn, list(function_minutes.c), since_minute, _m.function_urn == function_urn)
 
 
 def project_minutes_since(conn: Conn, urn_prefix: str, since_minute: int) -> dict[MinuteKey, MinuteFigures]:
-    return _minutes(conn, since_minute, _m.function_urn.startswith(urn_prefix, autoescape=True))
+    """Without histograms: a project's month is many rows, and its sums are what is asked."""
+    sums = [c for c in function_minutes.c if c.name not in ("durations", "cold_start_durations")]
+    return _minutes(conn, sums, since_minute, _m.function_urn.startswith(urn_prefix, autoescape=True))
 
 
 def delete_minutes_before(conn: Conn, minute: int) -> int:

@@ -174,7 +174,7 @@ class FunctionMetrics:
 
     async def project_minutes(self, urn_prefix: str, since: datetime) -> dict[int, MinuteFigures]:
         """Figures per epoch minute since ``since``, summed over the functions whose URN starts
-        with ``urn_prefix`` (a project's)."""
+        with ``urn_prefix`` (a project's); the sums only, not the histograms."""
         first = int(since.timestamp()) // 60
         async with self._lock:
             waiting = self._waiting(lambda urn: urn.startswith(urn_prefix), first)
