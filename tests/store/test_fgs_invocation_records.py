@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from tests.store.conftest import T0
 from welkin.core.clock import ManualClock
@@ -213,3 +214,31 @@ async def test_metrics_waiting_beyond_their_bound_drop_the_oldest_minutes_and_co
         metrics.invoked(URN, T0 + timedelta(minutes=minute), 1.0, None, None, 0.0)
     assert metrics.dropped == 2
     assert list(await metrics.function_minutes(URN, T0)) == [MINUTE + 2, MINUTE + 3]
+
+
+async def rename(db: Database, old: str, new: str) -> None:
+    await db.run_write(lambda conn: conn.exec_driver_sql(f"ALTER TABLE {old} RENAME TO {new}"))
+
+
+async def test_writes_that_fail_keep_everything_for_the_next_one(db: Database, clock: ManualClock) -> None:
+    logs = InvocationLogs(db, clock)
+    metrics = FunctionMetrics(db, clock)
+    # The store fails for real: the tables are gone for a while.
+    await rename(db, "fgs_invocation_logs", "parked_logs")
+    await rename(db, "fgs_function_minutes", "parked_minutes")
+    logs.add(URN, "latest", "r1", "api", clock.now(), 1.0, "", b"one", False)
+    metrics.invoked(URN, clock.now(), 1.0, None, None, 0.0)
+    with pytest.raises(DBAPIError):
+        await logs.flush()
+    with pytest.raises(DBAPIError):
+        await metrics.flush()
+    logs.add(URN, "latest", "r2", "api", clock.now(), 1.0, "", b"two", False)
+    metrics.invoked(URN, clock.now(), 3.0, None, None, 0.0)
+    await rename(db, "parked_logs", "fgs_invocation_logs")
+    await rename(db, "parked_minutes", "fgs_function_minutes")
+    assert await logs.flush() == 2
+    assert await metrics.flush() == 1
+    stored = await db.run_read(lambda conn: store.recent_logs(conn, URN, 10, 0, None))
+    assert [e.text for e in stored] == ["one", "two"]
+    [minute] = (await db.run_read(lambda conn: store.function_minutes_since(conn, URN, 0))).values()
+    assert (minute.count, minute.min_duration_ms, minute.max_duration_ms) == (2, 1.0, 3.0)
