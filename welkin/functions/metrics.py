@@ -144,16 +144,13 @@ class FunctionMetrics:
         return tally
 
     def _let_go_oldest(self) -> None:
-        waiting: dict[MinuteKey, MinuteFigures] = self._unwritten or {
-            k: t.figures() for k, t in self._tallies.items()
-        }
-        oldest = min(waiting, key=lambda k: k[1])
-        figures = waiting[oldest]
-        self.dropped += figures.count + figures.throttles
+        """Drop the oldest function-minute waiting, those a failed write gave back first."""
         if self._unwritten:
-            del self._unwritten[oldest]
+            figures = self._unwritten.pop(min(self._unwritten, key=lambda k: k[1]))
+            self.dropped += figures.count + figures.throttles
         else:
-            del self._tallies[oldest]
+            tally = self._tallies.pop(min(self._tallies, key=lambda k: k[1]))
+            self.dropped += tally.count + tally.throttles
 
     def _waiting(self, match: Callable[[str], bool], first: int) -> dict[MinuteKey, MinuteFigures]:
         out = {k: f for k, f in self._unwritten.items() if k[1] >= first and match(k[0])}
