@@ -45,6 +45,11 @@ class Settings:
     functions_account_concurrency: int = 400
     # The first retry of a failed asynchronous invocation waits this long, then twice as long each time.
     functions_async_retry_ms: int = 1000
+    # Invocation logs kept in the metadata store: the last this many per function, none older than this.
+    functions_logs_per_function: int = 200
+    functions_logs_retention_days: int = 7
+    # Per-minute invocation metrics kept this long (a month, for the monthly statistics, and a day over).
+    functions_metrics_retention_days: int = 32
 
     @property
     def zones(self) -> tuple[str, ...]:

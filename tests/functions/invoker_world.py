@@ -107,14 +107,18 @@ async def invoker_world(tmp_path: Path, make_pool: PoolFactory) -> AsyncIterator
         registry,
         pool,
         credentials,
-        InvocationLogs(),
-        FunctionMetrics(),
+        InvocationLogs(db, clock),
+        FunctionMetrics(db, clock),
         usage,
         clock,
         8,
         AccountConcurrency(2, 0.2),
     )
+    await invoker.logs.start()
+    await invoker.metrics.start()
     yield World(invoker, registry, iam, Scope(principal, project), events, usage, db)
+    await invoker.logs.stop()
+    await invoker.metrics.stop()
     await usage.stop()
     await db.close()
 

@@ -97,7 +97,7 @@ async def test_a_failure_is_retried_when_its_time_comes_then_reaches_its_destina
     assert record["request_context"]["condition"] == "RetriesExhausted"
     assert record["request_context"]["approximate_invoke_count"] == 2
     assert record["response_payload"]["errorType"] == "ValueError"
-    assert [e.source for e in world.invoker.logs.recent(item_urn(world, "flaky"), 10)] == ["obs", "obs"]
+    assert [e.source for e in await world.invoker.logs.recent(item_urn(world, "flaky"), 10)] == ["obs", "obs"]
 
 
 async def test_an_event_past_its_age_is_discarded_without_running(
@@ -115,7 +115,7 @@ async def test_an_event_past_its_age_is_discarded_without_running(
         return (await item_of(q, world, "late", request_id)).status is AsyncStatus.DISCARD
 
     await until(discarded)
-    assert world.invoker.logs.recent(item_urn(world, "late"), 10) == []
+    assert await world.invoker.logs.recent(item_urn(world, "late"), 10) == []
 
 
 def item_urn(world: World, name: str) -> str:

@@ -6,17 +6,28 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from tests.functions.conftest import PoolFactory
 from tests.functions.invoker_world import World, deploy, invoker_world
 from welkin.core import errors
 from welkin.core.event_store import EventStore
+from welkin.functions import invocation_store
 from welkin.functions.errors import FunctionDisabled
+from welkin.functions.invocation_models import MetricsSnapshot
 from welkin.functions.invoker import InvokeRequest
 from welkin.functions.usage_meter import TOPIC
+
+
+async def snapshot_of(world: World, urn: str) -> MetricsSnapshot:
+    minutes = await world.invoker.metrics.function_minutes(
+        urn, world.invoker.clock.now() - timedelta(hours=1)
+    )
+    return MetricsSnapshot.of(minutes.values(), 0)
 
 
 @pytest.fixture
@@ -45,11 +56,11 @@ async def test_an_invocation_returns_its_result_and_leaves_a_log_metrics_and_usa
     assert len(second.request_id) == 32
 
     urn = f"urn:fss:{world.registry.region}:{project}:function:default:echo"
-    [log] = world.invoker.logs.recent(urn, 10, request_id="req-1")
+    [log] = await world.invoker.logs.recent(urn, 10, request_id="req-1")
     assert "working on req-1" in log.text
     assert log.status == "success"
     assert log.source == "api"
-    snapshot = world.invoker.metrics.snapshot(urn, 1)
+    snapshot = await snapshot_of(world, urn)
     assert (snapshot.invocations, snapshot.errors, snapshot.function_errors, snapshot.cold_starts) == (
         2,
         1,
@@ -95,10 +106,38 @@ async def test_an_account_beyond_its_concurrency_quota_is_throttled(world: World
     assert "concurrency quota" in refused[0].message
     # Once they end, the account may run again.
     assert (await world.invoker.invoke(InvokeRequest(project, refs[0], b"{}", "api"))).error is None
-    throttles = sum(
-        world.invoker.metrics.snapshot(
-            f"urn:fss:{world.registry.region}:{project}:function:default:{n}", 0
+    throttles = [
+        (
+            await snapshot_of(world, f"urn:fss:{world.registry.region}:{project}:function:default:{n}")
         ).throttles
         for n in ("one", "two")
-    )
-    assert throttles == 1
+    ]
+    assert sum(throttles) == 1
+
+
+async def test_a_failing_store_fails_no_invocation_and_loses_no_record_once_back(world: World) -> None:
+    ref = await deploy(world, "steady")
+    project = world.scope.project.id
+    urn = f"urn:fss:{world.registry.region}:{project}:function:default:steady"
+    # The store breaks for real: the tables the records go to are gone for a while.
+    await world.db.run_write(lambda conn: conn.exec_driver_sql(
+        "ALTER TABLE fgs_invocation_logs RENAME TO parked_logs"))  # fmt: skip
+    await world.db.run_write(lambda conn: conn.exec_driver_sql(
+        "ALTER TABLE fgs_function_minutes RENAME TO parked_minutes"))  # fmt: skip
+    for i in range(3):
+        result = await world.invoker.invoke(InvokeRequest(project, ref, b"{}", "api", f"down-{i}"))
+        assert result.error is None
+    with pytest.raises(OperationalError):
+        await world.invoker.logs.flush()
+    with pytest.raises(OperationalError):
+        await world.invoker.metrics.flush()
+    await world.db.run_write(lambda conn: conn.exec_driver_sql(
+        "ALTER TABLE parked_logs RENAME TO fgs_invocation_logs"))  # fmt: skip
+    await world.db.run_write(lambda conn: conn.exec_driver_sql(
+        "ALTER TABLE parked_minutes RENAME TO fgs_function_minutes"))  # fmt: skip
+    # (The background writer may get there first; either way everything is written once.)
+    await world.invoker.logs.flush()
+    await world.invoker.metrics.flush()
+    stored = await world.db.run_read(lambda conn: invocation_store.recent_logs(conn, urn, 10, 0, None))
+    assert [e.request_id for e in stored] == ["down-0", "down-1", "down-2"]
+    assert (await snapshot_of(world, urn)).invocations == 3

@@ -118,7 +118,8 @@ async def world(tmp_path: Path, make_pool: PoolFactory) -> AsyncIterator[World]:
     obs = Obs.build(db, clock, tmp_path / "obs", settings.region, events)
     usage = UsageMeter(db, events)
     pool = await make_pool(endpoint="http://127.0.0.1:9")
-    invoker = Invoker(registry, pool, AgencyCredentials(iam.keys, clock), InvocationLogs(), FunctionMetrics(),
+    invoker = Invoker(registry, pool, AgencyCredentials(iam.keys, clock), InvocationLogs(db, clock),
+                      FunctionMetrics(db, clock),
                       usage, clock, 8, AccountConcurrency(8, 0.2))  # fmt: skip
     routes = HttpRoutes(db, clock)
     triggers = TriggerService(db, clock, registry, BucketLink(obs.buckets, iam.permissions), routes)

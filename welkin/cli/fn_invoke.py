@@ -155,7 +155,7 @@ def logs(
 ) -> None:
     """Print what recent invocations logged (stdout, stderr, getLogger()), oldest first.
 
-    The server keeps the last invocations of each function since it started.
+    The server keeps each function's last invocations (200, for 7 days, by default), across restarts.
 
     \b
     Examples:

@@ -1,11 +1,12 @@
 """Everything that runs functions in one region, built from settings, started and stopped together:
-the instance pool, the invoker with its logs, metrics and usage meter, the async queue, and the
-reserved instances kept started in the pool."""
+the instance pool, the invoker with its logs, metrics and usage meter (each writing to the
+store in the background), the async queue, and the reserved instances kept started in the pool."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 
 from welkin.config import Settings
 from welkin.core.clock import Clock
@@ -15,7 +16,7 @@ from welkin.functions.async_queue import DESTINATION_SOURCE, AsyncQueue, AsyncSe
 from welkin.functions.concurrency import AccountConcurrency
 from welkin.functions.credentials import AgencyCredentials
 from welkin.functions.destinations import DestinationWriter
-from welkin.functions.invocation_logs import InvocationLogs
+from welkin.functions.invocation_logs import InvocationLogs, LogRetention
 from welkin.functions.invoker import Invoker, InvokeRequest
 from welkin.functions.metrics import FunctionMetrics
 from welkin.functions.pool import FunctionPool
@@ -56,12 +57,18 @@ class Invocations:
         pool = FunctionPool(pool_settings, clock, registry.runtimes)
         credentials = AgencyCredentials(keys, clock)
         usage = UsageMeter(db, events)
+        retention = LogRetention(
+            per_function=settings.functions_logs_per_function,
+            max_age=timedelta(days=settings.functions_logs_retention_days),
+        )
+        logs = InvocationLogs(db, clock, retention)
+        metrics = FunctionMetrics(db, clock, timedelta(days=settings.functions_metrics_retention_days))
         invoker = Invoker(
             registry,
             pool,
             credentials,
-            InvocationLogs(),
-            FunctionMetrics(),
+            logs,
+            metrics,
             usage,
             clock,
             settings.functions_max_instances,
@@ -86,6 +93,8 @@ class Invocations:
         await self.pool.start()
         took = time.monotonic() - started
         await self.usage.start()
+        await self.invoker.logs.start()
+        await self.invoker.metrics.start()
         await self.queue.start()
         await self.reserved.start()
         return took
@@ -95,3 +104,5 @@ class Invocations:
         await self.queue.stop()
         await self.pool.stop()
         await self.usage.stop()
+        await self.invoker.logs.stop()
+        await self.invoker.metrics.stop()

@@ -1,79 +1,107 @@
-"""Per-function invocation metrics, in memory: counters and recent durations.
+"""Per-function invocation metrics, per minute, kept in the metadata store so they survive a restart.
 
-Kept per function (its unqualified URN) and per minute, so ListFunctionStatistics can answer
-for a period; durations keep a bounded window for the p50/p99. Figures start from zero at
-each start of the server.
+An invocation only adds to its function's current minute in memory (``invoked`` and
+``throttled`` never wait on the database); a background task adds those figures to the
+minute rows of the store every ``interval`` seconds and when the server stops. Readers get
+the store and what waits together. Durations go into each minute's histogram (histogram.py),
+so percentiles over any period come from that period's rows.
+
+Bounds: minute rows older than ``retention`` are pruned by the writer; while the store fails,
+at most ``max_waiting`` function-minutes wait in memory, beyond that the oldest are dropped
+and their invocations counted in ``dropped``. A crash loses the last ``interval`` seconds.
 """
 
 from __future__ import annotations
 
-from collections import deque
+import asyncio
+import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
-_DURATIONS_KEPT = 2048
-_MINUTES_KEPT = 24 * 60
+from sqlalchemy.engine import Connection
 
+from welkin.core.clock import Clock
+from welkin.core.db import Database
+from welkin.functions import histogram
+from welkin.functions import invocation_store as store
+from welkin.functions.flusher import Flusher
+from welkin.functions.invocation_models import MinuteFigures
+from welkin.functions.invocation_store import MinuteKey
 
-@dataclass(frozen=True)
-class MetricsSnapshot:
-    invocations: int
-    errors: int  # function errors and platform failures
-    function_errors: int
-    system_errors: int
-    throttles: int
-    cold_starts: int
-    duration_p50_ms: float
-    duration_p99_ms: float
-    cold_start_p50_ms: float
-    max_duration_ms: float
-    min_duration_ms: float
-    instances: int
+log = logging.getLogger(__name__)
+_PRUNE_EVERY = timedelta(minutes=1)
 
 
-@dataclass
-class MinuteFigures:
-    """One minute of one function: what ListFunctionStatistics reports per point."""
+class _Tally:
+    """One function's current minute, added to in place: the invocation path's only cost."""
 
-    count: int = 0
-    errors: int = 0
-    function_errors: int = 0
-    system_errors: int = 0
-    throttles: int = 0
-    duration_total_ms: float = 0.0
-    max_duration_ms: float = 0.0
-    min_duration_ms: float = 0.0
-    gb_seconds: float = 0.0
+    __slots__ = (
+        "cold_start_durations",
+        "cold_starts",
+        "count",
+        "duration_total_ms",
+        "durations",
+        "function_errors",
+        "gb_seconds",
+        "max_cold_start_ms",
+        "max_duration_ms",
+        "min_duration_ms",
+        "system_errors",
+        "throttles",
+    )
 
+    def __init__(self) -> None:
+        self.count = self.function_errors = self.system_errors = self.throttles = self.cold_starts = 0
+        self.duration_total_ms = self.max_duration_ms = self.min_duration_ms = 0.0
+        self.max_cold_start_ms = self.gb_seconds = 0.0
+        self.durations: dict[int, int] = {}
+        self.cold_start_durations: dict[int, int] = {}
 
-@dataclass
-class _Function:
-    invocations: int = 0
-    function_errors: int = 0
-    system_errors: int = 0
-    throttles: int = 0
-    cold_starts: int = 0
-    durations: deque[float] = field(default_factory=lambda: deque(maxlen=_DURATIONS_KEPT))
-    cold_start_ms: deque[float] = field(default_factory=lambda: deque(maxlen=_DURATIONS_KEPT))
-    minutes: dict[int, MinuteFigures] = field(default_factory=dict)
-
-    def minute(self, at: datetime) -> MinuteFigures:
-        key = int(at.timestamp()) // 60
-        figures = self.minutes.get(key)
-        if figures is None:
-            figures = self.minutes[key] = MinuteFigures()
-            for old in [k for k in self.minutes if k <= key - _MINUTES_KEPT]:
-                del self.minutes[old]
-        return figures
+    def figures(self) -> MinuteFigures:
+        return MinuteFigures(
+            self.count,
+            self.function_errors,
+            self.system_errors,
+            self.throttles,
+            self.cold_starts,
+            self.duration_total_ms,
+            self.max_duration_ms,
+            self.min_duration_ms,
+            self.max_cold_start_ms,
+            self.gb_seconds,
+            dict(self.durations),
+            dict(self.cold_start_durations),
+        )
 
 
 class FunctionMetrics:
-    def __init__(self) -> None:
-        self._functions: dict[str, _Function] = {}
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        retention: timedelta = timedelta(days=32),
+        interval: float = 1.0,
+        max_waiting: int = 10_000,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._retention = retention
+        self._max_waiting = max_waiting
+        self._tallies: dict[MinuteKey, _Tally] = {}  # since the last write
+        self._unwritten: dict[MinuteKey, MinuteFigures] = {}  # taken by a write that failed
+        # Held by a write and by a reader, so that a reader never counts figures both in
+        # memory and in the store.
+        self._lock = asyncio.Lock()
+        self._pruned_at: datetime | None = None
+        self._flusher = Flusher("function metrics", self.flush, interval)
+        self.dropped = 0  # invocations and throttles let go while the store was failing
+        self._dropped_told = 0
 
-    def _of(self, function_urn: str) -> _Function:
-        return self._functions.setdefault(function_urn, _Function())
+    async def start(self) -> None:
+        await self._flusher.start()
+
+    async def stop(self) -> None:
+        await self._flusher.stop()
 
     def invoked(
         self,
@@ -85,85 +113,111 @@ class FunctionMetrics:
         gb_seconds: float,
     ) -> None:
         """``error``: None, "function" (the handler failed) or "system" (the platform did)."""
-        fn = self._of(function_urn)
-        fn.invocations += 1
-        fn.durations.append(duration_ms)
+        tally = self._tally(function_urn, at)
+        tally.min_duration_ms = duration_ms if not tally.count else min(tally.min_duration_ms, duration_ms)
+        tally.count += 1
+        tally.duration_total_ms += duration_ms
+        tally.max_duration_ms = max(tally.max_duration_ms, duration_ms)
+        tally.gb_seconds += gb_seconds
+        index = histogram.bucket(duration_ms)
+        tally.durations[index] = tally.durations.get(index, 0) + 1
         if cold_start_ms is not None:
-            fn.cold_starts += 1
-            fn.cold_start_ms.append(cold_start_ms)
-        minute = fn.minute(at)
-        minute.count += 1
-        minute.duration_total_ms += duration_ms
-        minute.gb_seconds += gb_seconds
-        minute.max_duration_ms = max(minute.max_duration_ms, duration_ms)
-        minute.min_duration_ms = (
-            duration_ms if minute.count == 1 else min(minute.min_duration_ms, duration_ms)
-        )
+            tally.cold_starts += 1
+            tally.max_cold_start_ms = max(tally.max_cold_start_ms, cold_start_ms)
+            index = histogram.bucket(cold_start_ms)
+            tally.cold_start_durations[index] = tally.cold_start_durations.get(index, 0) + 1
         if error == "function":
-            fn.function_errors += 1
-            minute.function_errors += 1
-            minute.errors += 1
+            tally.function_errors += 1
         elif error == "system":
-            fn.system_errors += 1
-            minute.system_errors += 1
-            minute.errors += 1
+            tally.system_errors += 1
 
     def throttled(self, function_urn: str, at: datetime) -> None:
-        fn = self._of(function_urn)
-        fn.throttles += 1
-        fn.minute(at).throttles += 1
+        self._tally(function_urn, at).throttles += 1
 
-    def snapshot(self, function_urn: str, instances: int) -> MetricsSnapshot:
-        fn = self._functions.get(function_urn) or _Function()
-        durations = sorted(fn.durations)
-        return MetricsSnapshot(
-            invocations=fn.invocations,
-            errors=fn.function_errors + fn.system_errors,
-            function_errors=fn.function_errors,
-            system_errors=fn.system_errors,
-            throttles=fn.throttles,
-            cold_starts=fn.cold_starts,
-            duration_p50_ms=_percentile(durations, 0.50),
-            duration_p99_ms=_percentile(durations, 0.99),
-            cold_start_p50_ms=_percentile(sorted(fn.cold_start_ms), 0.50),
-            max_duration_ms=durations[-1] if durations else 0.0,
-            min_duration_ms=durations[0] if durations else 0.0,
-            instances=instances,
-        )
+    def _tally(self, function_urn: str, at: datetime) -> _Tally:
+        key = (function_urn, int(at.timestamp()) // 60)
+        tally = self._tallies.get(key)
+        if tally is None:
+            if len(self._tallies) + len(self._unwritten) >= self._max_waiting:
+                self._let_go_oldest()
+            tally = self._tallies[key] = _Tally()
+        return tally
 
-    def minutes(self, since: datetime, match: Callable[[str], bool]) -> dict[int, MinuteFigures]:
-        """Figures per minute (epoch minute) since ``since``, summed over the functions whose
-        URN ``match`` accepts."""
+    def _let_go_oldest(self) -> None:
+        """Drop the oldest function-minute waiting, those a failed write gave back first."""
+        if self._unwritten:
+            figures = self._unwritten.pop(min(self._unwritten, key=lambda k: k[1]))
+            self.dropped += figures.count + figures.throttles
+        else:
+            tally = self._tallies.pop(min(self._tallies, key=lambda k: k[1]))
+            self.dropped += tally.count + tally.throttles
+
+    def _waiting(self, match: Callable[[str], bool], first: int) -> dict[MinuteKey, MinuteFigures]:
+        out = {k: f for k, f in self._unwritten.items() if k[1] >= first and match(k[0])}
+        for key, tally in self._tallies.items():
+            if key[1] >= first and match(key[0]):
+                out[key] = out[key].plus(tally.figures()) if key in out else tally.figures()
+        return out
+
+    async def function_minutes(self, function_urn: str, since: datetime) -> dict[int, MinuteFigures]:
+        """The function's figures per epoch minute since ``since``, oldest first."""
         first = int(since.timestamp()) // 60
-        out: dict[int, MinuteFigures] = {}
-        for urn, fn in self._functions.items():
-            if not match(urn):
-                continue
-            for key, figures in fn.minutes.items():
-                if key < first:
-                    continue
-                total = out.get(key)
-                if total is None:
-                    out[key] = replace(figures)
-                    continue
-                total.count += figures.count
-                total.errors += figures.errors
-                total.function_errors += figures.function_errors
-                total.system_errors += figures.system_errors
-                total.throttles += figures.throttles
-                total.duration_total_ms += figures.duration_total_ms
-                total.gb_seconds += figures.gb_seconds
-                total.max_duration_ms = max(total.max_duration_ms, figures.max_duration_ms)
-                if figures.count:
-                    total.min_duration_ms = (
-                        figures.min_duration_ms
-                        if total.count == figures.count
-                        else min(total.min_duration_ms, figures.min_duration_ms)
-                    )
-        return dict(sorted(out.items()))
+        async with self._lock:
+            waiting = self._waiting(lambda urn: urn == function_urn, first)
+            stored = await self._db.run_read(
+                lambda conn: store.function_minutes_since(conn, function_urn, first)
+            )
+        return _per_minute(stored, waiting)
+
+    async def project_minutes(self, urn_prefix: str, since: datetime) -> dict[int, MinuteFigures]:
+        """Figures per epoch minute since ``since``, summed over the functions whose URN starts
+        with ``urn_prefix`` (a project's); the sums only, not the histograms."""
+        first = int(since.timestamp()) // 60
+        async with self._lock:
+            waiting = self._waiting(lambda urn: urn.startswith(urn_prefix), first)
+            stored = await self._db.run_read(
+                lambda conn: store.project_minutes_since(conn, urn_prefix, first)
+            )
+        return _per_minute(stored, waiting)
+
+    async def flush(self) -> int:
+        """Add what waits to the store's minutes; prune old minutes. Raises if the store fails:
+        the figures then wait for the next try."""
+        async with self._lock:
+            deltas = self._waiting(lambda _urn: True, 0)
+            self._tallies, self._unwritten = {}, {}
+            now = self._clock.now()
+            by_age = self._pruned_at is None or now - self._pruned_at >= _PRUNE_EVERY
+            if not deltas and not by_age:
+                return 0
+            oldest_kept = int((now - self._retention).timestamp()) // 60
+            try:
+                await self._db.run_write(lambda conn: _write(conn, deltas, oldest_kept if by_age else None))
+            except Exception:
+                self._unwritten = deltas
+                while self._unwritten and len(self._unwritten) + len(self._tallies) > self._max_waiting:
+                    self._let_go_oldest()
+                raise
+            if by_age:
+                self._pruned_at = now
+        if self.dropped > self._dropped_told:
+            log.warning(
+                "%d invocations were left out of the metrics: the metadata store was failing",
+                self.dropped - self._dropped_told,
+            )
+            self._dropped_told = self.dropped
+        return len(deltas)
 
 
-def _percentile(ordered: list[float], q: float) -> float:
-    if not ordered:
-        return 0.0
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+def _write(conn: Connection, deltas: dict[MinuteKey, MinuteFigures], prune_before: int | None) -> None:
+    store.add_minutes(conn, deltas)
+    if prune_before is not None:
+        store.delete_minutes_before(conn, prune_before)
+
+
+def _per_minute(*parts: dict[MinuteKey, MinuteFigures]) -> dict[int, MinuteFigures]:
+    out: dict[int, MinuteFigures] = {}
+    for part in parts:
+        for (_urn, minute), figures in part.items():
+            out[minute] = out[minute].plus(figures) if minute in out else figures
+    return dict(sorted(out.items()))

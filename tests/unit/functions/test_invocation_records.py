@@ -1,37 +1,67 @@
-"""Pure parts of invocation: metrics and their percentiles, usage records, destinations, logs."""
+"""Pure parts of invocation: metrics and their percentiles, usage records, destinations."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
 from welkin.core import errors
+from welkin.functions import histogram
 from welkin.functions.async_models import AsyncConfig, Destination, DestinationKind
-from welkin.functions.invocation_logs import InvocationLogs
-from welkin.functions.metrics import FunctionMetrics
+from welkin.functions.invocation_models import MetricsSnapshot, MinuteFigures
 from welkin.functions.usage_meter import UsageRecord
 
 T0 = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
 URN = "urn:fss:local-1:p:function:default:fn"
 
 
-def test_metrics_count_errors_throttles_cold_starts_and_percentiles() -> None:
-    metrics = FunctionMetrics()
-    for i in range(100):
-        cold = 12.0 if i == 0 else None
-        error = "function" if i % 10 == 0 else None
-        metrics.invoked(URN, T0 + timedelta(seconds=i), float(i + 1), error, cold, 0.001)
-    metrics.throttled(URN, T0)
-    snap = metrics.snapshot(URN, 3)
-    assert (snap.invocations, snap.errors, snap.function_errors, snap.throttles) == (100, 10, 10, 1)
-    assert (snap.cold_starts, snap.cold_start_p50_ms, snap.instances) == (1, 12.0, 3)
-    assert (snap.duration_p50_ms, snap.duration_p99_ms) == (51.0, 100.0)
-    minutes = metrics.minutes(T0, lambda urn: urn == URN)
-    assert sum(m.count for m in minutes.values()) == 100
-    assert sum(m.throttles for m in minutes.values()) == 1
-    assert sum(m.gb_seconds for m in minutes.values()) == pytest.approx(0.1)
-    assert metrics.minutes(T0, lambda urn: urn == URN + "2") == {}
+def test_percentiles_from_histograms_are_within_five_percent_and_exact_for_one_value() -> None:
+    counts: dict[int, int] = {}
+    for d in range(1, 101):
+        histogram.merge(counts, {histogram.bucket(float(d)): 1})
+    p50 = histogram.percentile(counts, 0.50, 1.0, 100.0)
+    p99 = histogram.percentile(counts, 0.99, 1.0, 100.0)
+    assert 51.0 <= p50 <= 51.0 * 1.05
+    assert p99 == 100.0  # the last bucket's bound, kept to the maximum seen
+    assert histogram.percentile({histogram.bucket(12.0): 1}, 0.5, 0.0, 12.0) == 12.0
+    assert histogram.percentile({}, 0.5, 0.0, 0.0) == 0.0
+    assert histogram.bucket(0.0) == 0
+    for d in (0.02, 0.5, 3.0, 999.9, 259_200_000.0):
+        assert d <= histogram.upper_bound(histogram.bucket(d)) <= d * 1.05 + 1e-12
+    assert histogram.loads(histogram.dumps(counts)) == counts
+
+
+def test_minutes_sum_and_a_snapshot_counts_errors_throttles_and_cold_starts() -> None:
+    def one(duration: float, error: str = "", cold: float | None = None) -> MinuteFigures:
+        return MinuteFigures(
+            count=1,
+            function_errors=1 if error == "function" else 0,
+            system_errors=1 if error == "system" else 0,
+            cold_starts=0 if cold is None else 1,
+            duration_total_ms=duration,
+            max_duration_ms=duration,
+            min_duration_ms=duration,
+            max_cold_start_ms=cold or 0.0,
+            gb_seconds=0.001,
+            durations={histogram.bucket(duration): 1},
+            cold_start_durations={} if cold is None else {histogram.bucket(cold): 1},
+        )
+
+    minutes = [one(5.0, cold=12.0), one(3.0, "function"), one(9.0, "system"), MinuteFigures(throttles=1)]
+    total = MinuteFigures()
+    for m in minutes:
+        total = total.plus(m)
+    assert (total.count, total.errors, total.throttles, total.min_duration_ms) == (3, 2, 1, 3.0)
+    assert MinuteFigures(throttles=1).plus(one(7.0)).min_duration_ms == 7.0
+    snap = MetricsSnapshot.of(minutes, 3)
+    assert (snap.invocations, snap.errors, snap.function_errors, snap.system_errors) == (3, 2, 1, 1)
+    assert (snap.throttles, snap.cold_starts, snap.cold_start_p50_ms, snap.instances) == (1, 1, 12.0, 3)
+    assert (snap.min_duration_ms, snap.max_duration_ms, snap.duration_p99_ms) == (3.0, 9.0, 9.0)
+    assert 5.0 <= snap.duration_p50_ms <= 5.25
+    assert total.gb_seconds == pytest.approx(0.003)
+    empty = MetricsSnapshot.of([], 0)
+    assert (empty.invocations, empty.duration_p50_ms, empty.cold_start_p50_ms) == (0, 0.0, 0.0)
 
 
 def test_a_usage_record_bills_whole_milliseconds_in_gb_seconds() -> None:
@@ -55,16 +85,3 @@ def test_destinations_and_settings_are_checked() -> None:
         AsyncConfig(max_retry_attempts=9)
     with pytest.raises(errors.InvalidArgument):
         AsyncConfig(max_event_age_s=10)
-
-
-def test_logs_are_bounded_per_function_and_found_by_request() -> None:
-    logs = InvocationLogs(per_function=3, max_bytes=10)
-    for i in range(5):
-        logs.add(URN, "latest", f"r{i}", "api", T0, 1.0, "", b"x" * 20 + str(i).encode(), False)
-    kept = logs.recent(URN, 10)
-    assert [e.request_id for e in kept] == ["r2", "r3", "r4"]
-    assert kept[-1].text == "xxxxxxxxx4"
-    assert kept[-1].truncated
-    assert [e.request_id for e in logs.recent(URN, 10, after_seq=kept[0].seq)] == ["r3", "r4"]
-    assert [e.request_id for e in logs.recent(URN, 10, request_id="r3")] == ["r3"]
-    assert logs.recent(URN + "x", 10) == []

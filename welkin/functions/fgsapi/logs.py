@@ -41,7 +41,7 @@ class LogHandlers:
         limit = min(MAX_LOGS, _number(query.get("limit"), "limit", 20))
         after = _number(query.get("after"), "after", 0)
         urn = function_urn(self.registry.region, scope.project.id, ref.package, ref.name)
-        found = self.logs.recent(urn, limit, after, query.get("request_id") or None)
+        found = await self.logs.recent(urn, limit, after, query.get("request_id") or None)
         return JSONResponse(
             {
                 "logs": [

@@ -1,10 +1,10 @@
 """Quotas and statistics.
 
-Statistics are the invoker's metrics, kept in memory per function and minute since the server
-started: ListFunctionStatistics answers one point per minute of the period (in minutes) that
-had invocations (one zero point when none did), plus Welkin's own figures under
-``welkin_metrics`` (cold starts, duration p50/p99, live instances); ListStatistics sums the
-project's functions over the current month.
+Statistics are the invoker's metrics, kept per function and minute in the metadata store:
+ListFunctionStatistics answers one point per minute of the period (in minutes) that had
+invocations (one zero point when none did), plus Welkin's own figures over the same period
+under ``welkin_metrics`` (cold starts, duration p50/p99 from the minutes' histograms, live
+instances); ListStatistics sums the project's functions over the current month.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from welkin.core import errors
 from welkin.core.clock import Clock
 from welkin.functions import rules
 from welkin.functions.fgsapi.context import FgsContext
+from welkin.functions.invocation_models import MetricsSnapshot, MinuteFigures
 from welkin.functions.invoker import Invoker
-from welkin.functions.metrics import MinuteFigures
 from welkin.functions.service import CODE_SPACE_MB, MAX_FUNCTIONS_PER_PROJECT, FunctionRegistry
 from welkin.functions.urns import function_urn
 from welkin.iam import actions
@@ -77,7 +77,7 @@ class UsageHandlers:
         now = self.clock.now()
         month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
         prefix = function_urn(self.registry.region, scope.project.id, "", "")[:-1]
-        minutes = self.invoker.metrics.minutes(month_start, lambda urn: urn.startswith(prefix))
+        minutes = await self.invoker.metrics.project_minutes(prefix, month_start)
         month = now.strftime("%Y-%m")
         count = float(sum(m.count for m in minutes.values()))
         gbs = round(sum(m.gb_seconds for m in minutes.values()), 6)
@@ -99,10 +99,10 @@ class UsageHandlers:
             raise errors.InvalidArgument("period must be a number of minutes from 1 to 1440.")
         urn = function_urn(self.registry.region, scope.project.id, ref.package, ref.name)
         since = self.clock.now() - timedelta(minutes=int(period))
-        minutes = self.invoker.metrics.minutes(since, lambda candidate: candidate == urn)
+        minutes = await self.invoker.metrics.function_minutes(urn, since)
         instances = self._instances(urn)
         body: dict[str, Any] = self._points(minutes, instances)
-        snapshot = self.invoker.metrics.snapshot(urn, instances)
+        snapshot = MetricsSnapshot.of(minutes.values(), instances)
         body["welkin_metrics"] = {
             "invocations": snapshot.invocations,
             "errors": snapshot.errors,
