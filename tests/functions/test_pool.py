@@ -218,6 +218,28 @@ async def test_idle_instances_are_reaped_after_the_keep_alive(make_pool: PoolFac
     assert (await call(pool, spec)).cold_start
 
 
+async def test_a_deleted_function_loses_its_instances_at_once(pool: FunctionPool, tmp_path: Path) -> None:
+    sleeps = "import time\ndef handler(e, c):\n    time.sleep(e.get('sleep', 0))\n    return 1\n"
+    spec = deploy(tmp_path, sleeps)
+    other = deploy(tmp_path, sleeps)
+    kept = await call(pool, other)
+    busy = asyncio.create_task(call(pool, spec, {"sleep": 1.0}))
+    await asyncio.sleep(0.3)
+    idle = await call(pool, spec)  # a second instance: the first is busy
+    assert pool.retire(spec.function_urn) == 2
+    # The idle instance ends now; the busy one answers its request first, then ends.
+    assert (await busy).error is None
+    for _ in range(100):
+        if pool.instance_count == 1:
+            break
+        await asyncio.sleep(0.05)
+    assert pool.instance_count == 1
+    with pytest.raises(ProcessLookupError):
+        os.kill(idle.pid, 0)
+    assert (await call(pool, other)).pid == kept.pid  # another function is left alone
+    assert (await call(pool, spec)).cold_start
+
+
 async def test_a_missing_runtime_is_refused_with_what_is_available(
     pool: FunctionPool, tmp_path: Path
 ) -> None:

@@ -30,7 +30,8 @@ from datetime import timedelta
 from welkin.core.clock import Clock
 from welkin.core.errors import InvalidArgument, TooManyRequests
 from welkin.functions.fleet import Counters, Fleet, FunctionStats
-from welkin.functions.instance import Instance, InstanceFailure, Outcome
+from welkin.functions.instance import Instance, InstanceFailure
+from welkin.functions.outcomes import failed_result, result_of
 from welkin.functions.runtimes import RuntimeCatalog
 from welkin.functions.spec import InstanceSpec, Invocation, InvocationError, InvocationResult, PoolSettings
 from welkin.functions.zygotes import Zygote
@@ -107,7 +108,7 @@ class FunctionPool:
             counters.cold_start_ms.append(init_ms)
             if failure is not None:
                 counters.errors += 1
-                return _failed(spec, invocation, failure, init_ms)
+                return failed_result(spec, invocation, failure, init_ms)
         assert instance is not None
         try:
             credentials = (invocation.access_key, invocation.secret_key, invocation.security_token)
@@ -122,7 +123,7 @@ class FunctionPool:
             fleet.notify()
         if outcome.error is not None:
             counters.errors += 1
-        return _result(spec, invocation, instance, outcome, init_ms)
+        return result_of(spec, invocation, instance, outcome, init_ms)
 
     def _fleet_for(self, spec: InstanceSpec) -> Fleet:
         fleet = self._fleets.get(_key_pair(spec))
@@ -294,6 +295,24 @@ class FunctionPool:
             await instance.kill(InvocationError(wire.EXITED_UNEXPECTEDLY, "retired: the function changed"))
         fleet.notify()
 
+    def retire(self, function_urn: str, version: str | None = None) -> int:
+        """A deleted function (or one deleted version): its idle instances end now, busy ones as
+        soon as their request is answered, instead of after the keep-alive. How many go."""
+        retired = 0
+        for key, fleet in list(self._fleets.items()):
+            urn = fleet.spec.function_urn
+            if not (urn == function_urn or urn.startswith(function_urn + ":")):
+                continue
+            if version is not None and fleet.spec.version != version:
+                continue
+            del self._fleets[key]
+            gone = InvocationError(wire.EXITED_UNEXPECTEDLY, "retired: the function was deleted")
+            for instance in fleet.instances:
+                if instance.in_flight == 0:
+                    asyncio.get_running_loop().create_task(instance.kill(gone))
+            retired += len(fleet.instances)
+        return retired
+
     def live(self, function_urn: str, version: str) -> int:
         """Started instances of one function version that can take requests."""
         fleet = self._fleets.get((function_urn, version))
@@ -376,41 +395,3 @@ def _key_pair(spec: InstanceSpec) -> tuple[str, str]:
 
 def _key(spec: InstanceSpec) -> str:
     return f"{spec.function_urn}:{spec.version}"
-
-
-def _result(
-    spec: InstanceSpec, invocation: Invocation, instance: Instance, outcome: Outcome, init_ms: float | None
-) -> InvocationResult:
-    return InvocationResult(
-        request_id=invocation.request_id,
-        error=outcome.error,
-        body=outcome.body,
-        body_encoding=outcome.body_encoding,
-        log=outcome.log.value(),
-        log_truncated=outcome.log.truncated,
-        duration_ms=outcome.duration_ms,
-        init_duration_ms=init_ms,
-        cold_start=init_ms is not None,
-        billed_memory_mb=spec.memory_mb,
-        instance_id=instance.id,
-        pid=instance.pid,
-    )
-
-
-def _failed(
-    spec: InstanceSpec, invocation: Invocation, failure: InstanceFailure, init_ms: float
-) -> InvocationResult:
-    return InvocationResult(
-        request_id=invocation.request_id,
-        error=failure.error,
-        body=b"",
-        body_encoding="json",
-        log=failure.log.value() if failure.log else b"",
-        log_truncated=failure.log.truncated if failure.log else False,
-        duration_ms=0.0,
-        init_duration_ms=init_ms,
-        cold_start=True,
-        billed_memory_mb=spec.memory_mb,
-        instance_id="",
-        pid=0,
-    )

@@ -59,7 +59,7 @@ def fgs_app(
 ) -> ASGIApp:
     ctx = FgsContext(ApiContext(iam, max_body), registry.region)
     versions = VersionService(registry)
-    removal = FunctionRemoval(registry, triggers, invocations.reserved)
+    removal = FunctionRemoval(registry, triggers, invocations.reserved, invocations.pool)
     router = Router(
         [
             *UsageHandlers(ctx, registry, invocations.invoker, clock).routes(),
