@@ -1,10 +1,11 @@
-"""DeleteFunction, with what hangs off a function outside its own rows.
+"""DeleteFunction and DeleteVersionAlias, with what hangs off a function outside its own rows.
 
 The registry deletes the function with its versions and aliases, and the database takes its
 triggers and reservations along (ON DELETE CASCADE). Two things live elsewhere and are
 removed here after it: the entries its OBS triggers keep in their buckets' notification
 configurations, and its instances in the pool (reserved or not: they end at once rather than
-after the keep-alive). Deleting one version drops that version's reservation and instances.
+after the keep-alive). Deleting one version drops that version's reservation and instances;
+deleting an alias, the alias's reservation.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from welkin.functions.reserved import ReservedInstances
 from welkin.functions.service import FunctionRegistry, Scope
 from welkin.functions.triggers.service import TriggerService
 from welkin.functions.urns import FunctionRef, function_urn
+from welkin.functions.versions import VersionService
 from welkin.iam import actions
 
 
@@ -21,11 +23,13 @@ class FunctionRemoval:
     def __init__(
         self,
         registry: FunctionRegistry,
+        versions: VersionService,
         triggers: TriggerService,
         reserved: ReservedInstances,
         pool: FunctionPool,
     ) -> None:
         self._registry = registry
+        self._versions = versions
         self._triggers = triggers
         self._reserved = reserved
         self._pool = pool
@@ -44,6 +48,10 @@ class FunctionRemoval:
         await self._triggers.forget(scope.project.id, triggers)
         self._reserved.changed()
         self._pool.retire(self._urn(scope, ref))
+
+    async def delete_alias(self, scope: Scope, ref: FunctionRef, name: str) -> None:
+        await self._versions.delete_alias(scope, ref, name)
+        await self._reserved.drop(scope.project.id, FunctionRef(ref.package, ref.name, f"!{name}"))
 
     def _urn(self, scope: Scope, ref: FunctionRef) -> str:
         return function_urn(self._registry.region, scope.project.id, ref.package, ref.name)

@@ -16,6 +16,7 @@ from huaweicloudsdkfunctiongraph.v2 import (
     CreateVersionAliasRequestBody,
     CronConfig,
     DeleteFunctionRequest,
+    DeleteVersionAliasRequest,
     FuncCode,
     InvokeFunctionRequest,
     ListFunctionReservedInstancesRequest,
@@ -106,6 +107,8 @@ def test_a_version_or_an_alias_may_be_reserved_and_goes_with_its_function(fgs: F
     assert listed(tenant, unqualified) == {f"{unqualified}:v1": 1, f"{unqualified}:!live": 1}
     assert listed(tenant, f"{unqualified}:live") == {f"{unqualified}:!live": 1}
     assert warm(fgs, tenant, unqualified, 2)  # both land on v1 and add up
+    tenant.fgs.delete_version_alias(DeleteVersionAliasRequest(function_urn=unqualified, alias_name="live"))
+    assert listed(tenant, unqualified) == {f"{unqualified}:v1": 1}
     publish = CreateFunctionVersionRequestBody(version="v2")
     tenant.fgs.create_function_version(CreateFunctionVersionRequest(function_urn=fn.func_urn, body=publish))
     reserve(tenant, f"{unqualified}:v2", 1)

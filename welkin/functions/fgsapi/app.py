@@ -59,14 +59,14 @@ def fgs_app(
 ) -> ASGIApp:
     ctx = FgsContext(ApiContext(iam, max_body), registry.region)
     versions = VersionService(registry)
-    removal = FunctionRemoval(registry, triggers, invocations.reserved, invocations.pool)
+    removal = FunctionRemoval(registry, versions, triggers, invocations.reserved, invocations.pool)
     router = Router(
         [
             *UsageHandlers(ctx, registry, invocations.invoker, clock).routes(),
             # Before FunctionHandlers: .../functions/reservedinstances is not a function's URN.
             *ReservedHandlers(ctx, invocations.reserved).routes(),
             *FunctionHandlers(ctx, registry, removal).routes(),
-            *VersionHandlers(ctx, registry, versions).routes(),
+            *VersionHandlers(ctx, registry, versions, removal).routes(),
             *InvokeHandlers(ctx, registry, invocations.invoker).routes(),
             *AsyncHandlers(ctx, registry, invocations.queue).routes(),
             *LogHandlers(ctx, registry, invocations.invoker.logs).routes(),

@@ -14,6 +14,7 @@ from welkin.functions.fgsapi import render
 from welkin.functions.fgsapi.context import FgsContext
 from welkin.functions.fgsapi.functions import FUNCTION, MAX_PAGE, _number
 from welkin.functions.models import LATEST, Function, FunctionConfig
+from welkin.functions.removal import FunctionRemoval
 from welkin.functions.service import FunctionRegistry, Scope
 from welkin.functions.versions import AliasChanges, VersionService
 
@@ -41,10 +42,13 @@ def _no_strategy(body: Body) -> None:
 
 
 class VersionHandlers:
-    def __init__(self, ctx: FgsContext, registry: FunctionRegistry, versions: VersionService) -> None:
+    def __init__(
+        self, ctx: FgsContext, registry: FunctionRegistry, versions: VersionService, removal: FunctionRemoval
+    ) -> None:
         self.ctx = ctx
         self.registry = registry
         self.versions = versions
+        self.removal = removal
 
     def routes(self) -> list[Route]:
         return [
@@ -124,5 +128,5 @@ class VersionHandlers:
     async def delete_alias(self, request: Request) -> Response:
         scope = await self.ctx.scope(request)
         ref = self.ctx.ref(request, scope)
-        await self.versions.delete_alias(scope, ref, request.path_params["alias_name"])
+        await self.removal.delete_alias(scope, ref, request.path_params["alias_name"])
         return Response(status_code=204)
