@@ -27,8 +27,8 @@ from sqlalchemy.engine import Connection
 
 from welkin.core.clock import Clock
 from welkin.core.db import Database
+from welkin.core.flusher import Flusher
 from welkin.functions import invocation_store as store
-from welkin.functions.flusher import Flusher
 from welkin.functions.invocation_models import InvocationLog
 
 log = logging.getLogger(__name__)

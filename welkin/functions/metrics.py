@@ -22,9 +22,9 @@ from sqlalchemy.engine import Connection
 
 from welkin.core.clock import Clock
 from welkin.core.db import Database
+from welkin.core.flusher import Flusher
 from welkin.functions import histogram
 from welkin.functions import invocation_store as store
-from welkin.functions.flusher import Flusher
 from welkin.functions.invocation_models import MinuteFigures
 from welkin.functions.invocation_store import MinuteKey
 

@@ -13,9 +13,6 @@ The price is that a crash loses the records of at most the last ``interval`` sec
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -24,9 +21,9 @@ from sqlalchemy.engine import Connection
 
 from welkin.core.db import Database
 from welkin.core.events import EventBus
+from welkin.core.flusher import Flusher
 
 TOPIC = "functions.usage"
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -75,23 +72,17 @@ class UsageMeter:
     def __init__(self, db: Database, events: EventBus, interval: float = 0.5) -> None:
         self._db = db
         self._events = events
-        self._interval = interval
         self._pending: list[UsageRecord] = []
-        self._task: asyncio.Task[None] | None = None
+        self._flusher = Flusher("function usage records", self.flush, interval)
 
     def record(self, record: UsageRecord) -> None:
         self._pending.append(record)
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._flush_forever())
+        await self._flusher.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        await self.flush()
+        await self._flusher.stop()
 
     async def flush(self) -> int:
         batch, self._pending = self._pending, []
@@ -110,11 +101,3 @@ class UsageMeter:
             raise
         self._events.notify()
         return len(batch)
-
-    async def _flush_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval)
-            try:
-                await self.flush()
-            except Exception:
-                log.exception("publishing function usage records failed; retrying")

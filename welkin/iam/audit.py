@@ -10,18 +10,15 @@ always sees its own calls.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 from datetime import datetime
 
 from welkin.core.db import Database
+from welkin.core.flusher import Flusher
 from welkin.iam import actions
 from welkin.iam.models import AuditEvent, Principal
 from welkin.iam.permissions import PermissionService
 from welkin.iam.store import IamStore
 
-log = logging.getLogger(__name__)
 # Beyond this many buffered records (a store that keeps failing) the oldest are dropped.
 _MAX_PENDING = 100_000
 
@@ -33,9 +30,8 @@ class AuditLog:
         self._db = db
         self._store = store
         self._permissions = permissions
-        self._interval = interval
         self._pending: list[AuditEvent] = []
-        self._task: asyncio.Task[None] | None = None
+        self._flusher = Flusher("audit records", self.flush, interval)
         self.dropped = 0
 
     async def record(self, event: AuditEvent) -> None:
@@ -63,23 +59,10 @@ class AuditLog:
         return len(batch)
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._flush_forever())
+        await self._flusher.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        await self.flush()
-
-    async def _flush_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval)
-            try:
-                await self.flush()
-            except Exception:
-                log.exception("writing buffered audit records failed; retrying")
+        await self._flusher.stop()
 
     async def events(self, principal: Principal, since: datetime | None, limit: int) -> list[AuditEvent]:
         await self._permissions.authorize(principal, actions.CTS_LIST_TRACES)

@@ -1,4 +1,4 @@
-"""A background task that writes buffered records to the store, off the invocation path.
+"""A background task that writes buffered records to the store, off the request path.
 
 It calls ``flush`` every ``interval`` seconds, or at once when woken (a buffer that filled
 up), and a last time when stopped. A failing flush is retried on the next round; its error

@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from welkin.functions.flusher import Flusher
+from welkin.core.flusher import Flusher
 
 
 async def test_a_failing_flush_is_retried_logged_once_and_a_stop_flushes_last(
@@ -25,7 +25,7 @@ async def test_a_failing_flush_is_retried_logged_once_and_a_stop_flushes_last(
             raise OSError("store down")
 
     flusher = Flusher("records", flush, interval=0.01)
-    with caplog.at_level(logging.WARNING, logger="welkin.functions.flusher"):
+    with caplog.at_level(logging.WARNING, logger="welkin.core.flusher"):
         await flusher.start()
         await asyncio.wait_for(fifth.wait(), 5)
         await flusher.stop()
