@@ -73,6 +73,9 @@ class Invoker:
         self._max_instances = max_instances  # for max_instance_num -1 (no limit of its own)
         self._accounts = accounts
         self._enqueue: Enqueue | None = None
+        # The instance spec made for each resolved spec: the registry hands out the same
+        # resolved object while it is cached, so a warm invoke builds and compares nothing.
+        self._made: dict[int, tuple[FunctionVersionSpec, InstanceSpec]] = {}
 
     def accept_async(self, enqueue: Enqueue) -> None:
         """Where ``invoke_async`` puts requests: the durable queue, set when it is built."""
@@ -90,7 +93,12 @@ class Invoker:
                 f"Function {spec.package}/{spec.function_name} is disabled (max_instance_num is 0); "
                 "set max_instance_num above 0 to invoke it."
             )
-        instance_spec = self.instance_spec(spec)
+        made = self._made.get(id(spec))
+        if made is None or made[0] is not spec:
+            if len(self._made) >= 10_000:
+                self._made.clear()
+            made = self._made[id(spec)] = (spec, self.instance_spec(spec))
+        instance_spec = made[1]
         access_key, secret_key, token = await self.credentials.for_function(spec)
         invocation = Invocation(request_id, request.event, access_key, secret_key, token)
         urn = function_urn(self.registry.region, spec.project_id, spec.package, spec.function_name)

@@ -127,7 +127,7 @@ class FunctionPool:
 
     def _fleet_for(self, spec: InstanceSpec) -> Fleet:
         fleet = self._fleets.get(_key_pair(spec))
-        if fleet is not None and fleet.spec == spec:
+        if fleet is not None and (fleet.spec is spec or fleet.spec == spec):
             return fleet
         # Checked once per version, not per call: a warm invoke touches no file.
         self.runtimes.resolve(spec.runtime)
