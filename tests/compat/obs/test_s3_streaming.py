@@ -4,16 +4,25 @@ server's peak resident memory stays small."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.compat.obs.bodies import GeneratedBody
-from tests.compat.obs.conftest import S3Factory
+from tests.compat.obs.conftest import S3Factory, own_server
 from tests.conftest import Welkin
 
 # More than twice the limit: a server that held the body, or even half of it, in memory fails.
 SIZE = 512 << 20
 PEAK_RSS_LIMIT = 200 << 20
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Welkin]:
+    """A server of this module's own: its lifetime peak RSS is what is measured."""
+    yield from own_server(tmp_path_factory)
 
 
 def peak_rss(pid: int) -> int:
