@@ -1,4 +1,7 @@
-"""Run the real ``welkin`` CLI in a subprocess, with its config file under tmp_path."""
+"""Run the real ``welkin`` CLI in a subprocess, with its config file under tmp_path.
+
+``fn`` and ``tenant_login`` give each test an account of its own on one server per module, so
+tests that need no server of their own do not each pay for starting one."""
 
 from __future__ import annotations
 
@@ -6,13 +9,16 @@ import json
 import os
 import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
-from tests.conftest import ROOT, Welkin
+from tests.conftest import ROOT, Welkin, start_welkin, stop_welkin
 
 
 @dataclass
@@ -53,9 +59,71 @@ def root_cli(cli: Cli, welkin: Welkin) -> Cli:
     return cli
 
 
+@dataclass(frozen=True)
+class Account:
+    """A new account on ``server``, made by the operator API, with its administrator's key."""
+
+    server: Welkin
+    name: str
+    access_key: str
+    secret_key: str
+    admin_name: str
+    admin_password: str
+
+    def token(self) -> str:
+        """A token of the account's administrator, scoped to its account."""
+        user = {"name": self.admin_name, "password": self.admin_password, "domain": {"name": self.name}}
+        body = {
+            "auth": {
+                "identity": {"methods": ["password"], "password": {"user": user}},
+                "scope": {"domain": {"name": self.name}},
+            }
+        }
+        response = httpx.post(f"{self.server.url}/v3/auth/tokens", json=body, timeout=10)
+        assert response.status_code == 201, response.text
+        return str(response.headers["x-subject-token"])
+
+
+@pytest.fixture(scope="module")
+def shared_welkin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Welkin]:
+    server = start_welkin(tmp_path_factory.mktemp("cli") / "data")
+    try:
+        yield server
+    finally:
+        stop_welkin(server)
+
+
+@pytest.fixture(scope="module")
+def operator_token(shared_welkin: Welkin) -> str:
+    operator = Account(shared_welkin, "admin", "", "", "admin", shared_welkin.password)
+    return operator.token()
+
+
 @pytest.fixture
-def fn(cli: Cli, welkin: Welkin) -> Cli:
-    """A CLI whose default profile signs with the root access key (for ``welkin fn``)."""
-    env = {"WELKIN_SECRET_KEY": welkin.secret_key}
-    cli.ok("login", "--endpoint", welkin.url, "--access-key", welkin.access_key, env=env)
+def account(shared_welkin: Welkin, operator_token: str) -> Account:
+    name = f"acct-{uuid.uuid4().hex[:8]}"
+    response = httpx.post(
+        f"{shared_welkin.url}/welkin/v1/accounts",
+        json={"account": {"name": name}},
+        headers={"X-Auth-Token": operator_token},
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    made = response.json()["account"]
+    admin = made["admin"]
+    keys = (made["access_key"], made["secret_key"])
+    return Account(shared_welkin, name, *keys, admin["name"], admin["password"])
+
+
+@pytest.fixture
+def tenant_login(cli: Cli, account: Account) -> Cli:
+    """A CLI whose default profile signs with a new account's access key."""
+    env = {"WELKIN_SECRET_KEY": account.secret_key}
+    cli.ok("login", "--endpoint", account.server.url, "--access-key", account.access_key, env=env)
     return cli
+
+
+@pytest.fixture
+def fn(tenant_login: Cli) -> Cli:
+    """The CLI for ``welkin fn`` tests: signing as a new account's administrator."""
+    return tenant_login

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.cli.conftest import Cli
-from tests.conftest import Welkin
+from tests.cli.conftest import Account, Cli
 
 HELLO = "def handler(event, context):\n    return {'hello': event.get('name', 'world')}\n"
 
@@ -70,13 +69,13 @@ def test_deploy_a_single_file_and_a_zip(fn: Cli, tmp_path: Path) -> None:
 
 
 def test_deployed_code_and_environment_are_what_the_server_stores(
-    fn: Cli, welkin: Welkin, tmp_path: Path
+    fn: Cli, account: Account, tmp_path: Path
 ) -> None:
     code = _code(tmp_path, {"index.py": HELLO, "data/words.txt": "a b c\n", "x.pyc": "junk"})
     urn = fn.json("fn", "deploy", str(code), "--name", "stored", "-e", "A=1", "-e", "B=two=2")["func_urn"]
     project = urn.split(":")[3]
-    headers = {"X-Auth-Token": _token(welkin)}
-    base = f"{welkin.url}/v2/{project}/fgs/functions/{urn}"
+    headers = {"X-Auth-Token": account.token()}
+    base = f"{account.server.url}/v2/{project}/fgs/functions/{urn}"
     shown = httpx.get(f"{base}/code", headers=headers, timeout=10).json()
     with zipfile.ZipFile(io.BytesIO(base64.b64decode(shown["func_code"]["file"]))) as package:
         assert sorted(package.namelist()) == ["data/words.txt", "index.py"]
@@ -85,22 +84,6 @@ def test_deployed_code_and_environment_are_what_the_server_stores(
     fn.ok("fn", "deploy", str(code), "--name", "stored", "--env", "C=3")
     config = httpx.get(f"{base}/config", headers=headers, timeout=10).json()
     assert json.loads(config["user_data"]) == {"C": "3"}  # --env replaces the environment
-
-
-def _token(welkin: Welkin) -> str:
-    body = {
-        "auth": {
-            "identity": {
-                "methods": ["password"],
-                "password": {
-                    "user": {"name": "admin", "password": welkin.password, "domain": {"name": "admin"}}
-                },
-            },
-            "scope": {"domain": {"name": "admin"}},
-        }
-    }
-    response = httpx.post(f"{welkin.url}/v3/auth/tokens", json=body, timeout=10)
-    return str(response.headers["x-subject-token"])
 
 
 def test_versions_and_weighted_aliases(fn: Cli, tmp_path: Path) -> None:

@@ -1,4 +1,7 @@
-"""``welkin login``: password and access-key logins, the stored profile, failures."""
+"""``welkin login``: password and access-key logins, the stored profile, failures.
+
+Logging in changes nothing on the server, so these tests share one; the one that stops its server
+has its own."""
 
 from __future__ import annotations
 
@@ -10,10 +13,12 @@ from tests.cli.conftest import Cli
 from tests.conftest import Welkin, free_port
 
 
-def test_password_login_from_stdin_stores_a_token(cli: Cli, welkin: Welkin) -> None:
-    result = cli.run("login", "--endpoint", welkin.url, "--account", "admin", stdin=welkin.password + "\n")
+def test_password_login_from_stdin_stores_a_token(cli: Cli, shared_welkin: Welkin) -> None:
+    result = cli.run(
+        "login", "--endpoint", shared_welkin.url, "--account", "admin", stdin=shared_welkin.password + "\n"
+    )
     assert result.returncode == 0, result.stderr
-    assert welkin.password not in result.stdout + result.stderr
+    assert shared_welkin.password not in result.stdout + result.stderr
     assert stat.S_IMODE(cli.config.stat().st_mode) == 0o600
     profile = tomllib.loads(cli.config.read_text())["profiles"]["default"]
     assert profile["token"]
@@ -24,41 +29,50 @@ def test_password_login_from_stdin_stores_a_token(cli: Cli, welkin: Welkin) -> N
     assert [u["name"] for u in users] == ["admin"]
 
 
-def test_password_login_from_env_and_wrong_password(cli: Cli, welkin: Welkin) -> None:
-    env = {"WELKIN_PASSWORD": welkin.password}
-    summary = cli.json("login", "--endpoint", welkin.url, "--account", "admin", env=env)
+def test_password_login_from_env_and_wrong_password(cli: Cli, shared_welkin: Welkin) -> None:
+    env = {"WELKIN_PASSWORD": shared_welkin.password}
+    summary = cli.json("login", "--endpoint", shared_welkin.url, "--account", "admin", env=env)
     assert summary["method"] == "password"
     assert summary["account"] == "admin"
-    assert welkin.password not in json.dumps(summary)
+    assert shared_welkin.password not in json.dumps(summary)
     bad = cli.run("login", "--account", "admin", env={"WELKIN_PASSWORD": "wrong-password-1"})
     assert bad.returncode == 1
     assert "wrong-password-1" not in bad.stdout + bad.stderr
 
 
-def test_access_key_login_signs_requests(cli: Cli, welkin: Welkin) -> None:
-    env = {"WELKIN_SECRET_KEY": welkin.secret_key}
-    result = cli.run("login", "--endpoint", welkin.url, "--access-key", welkin.access_key, env=env)
+def test_access_key_login_signs_requests(cli: Cli, shared_welkin: Welkin) -> None:
+    env = {"WELKIN_SECRET_KEY": shared_welkin.secret_key}
+    result = cli.run(
+        "login", "--endpoint", shared_welkin.url, "--access-key", shared_welkin.access_key, env=env
+    )
     assert result.returncode == 0, result.stderr
-    assert welkin.secret_key not in result.stdout + result.stderr
+    assert shared_welkin.secret_key not in result.stdout + result.stderr
     profile = tomllib.loads(cli.config.read_text())["profiles"]["default"]
-    assert profile["access_key"] == welkin.access_key
+    assert profile["access_key"] == shared_welkin.access_key
     assert "token" not in profile
     assert cli.json("account", "ls")[0]["name"] == "admin"
     wrong = cli.run(
-        "login", "--access-key", welkin.access_key, "--profile", "bad", env={"WELKIN_SECRET_KEY": "nope"}
+        "login",
+        "--access-key",
+        shared_welkin.access_key,
+        "--profile",
+        "bad",
+        env={"WELKIN_SECRET_KEY": "nope"},
     )
     assert wrong.returncode == 1
     assert "nope" not in wrong.stdout
 
 
-def test_exit_codes_for_usage_and_unreachable(cli: Cli, welkin: Welkin) -> None:
+def test_exit_codes_for_usage_and_unreachable(cli: Cli, shared_welkin: Welkin) -> None:
     assert cli.run("iam", "user", "ls").returncode == 2  # no profile yet
     assert cli.run("iam", "user", "ls", "--output", "yaml").returncode == 2
     down = f"http://127.0.0.1:{free_port()}"
     result = cli.run("login", "--endpoint", down, "--account", "admin", stdin="whatever\n")
     assert result.returncode == 3
     assert "cannot reach" in result.stderr
-    cli.ok("login", "--endpoint", welkin.url, "--account", "admin", stdin=welkin.password + "\n")
+    cli.ok(
+        "login", "--endpoint", shared_welkin.url, "--account", "admin", stdin=shared_welkin.password + "\n"
+    )
     both = cli.run("iam", "grant", "x", "--group", "g", "--project", "p", "--all-projects")
     assert both.returncode == 2
 

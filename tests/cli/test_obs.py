@@ -16,11 +16,9 @@ MIB = 1024 * 1024
 
 
 @pytest.fixture
-def obs(cli: Cli, welkin: Welkin) -> Cli:
-    """A CLI whose default profile is the root access key, so S3 requests sign with it."""
-    env = {"WELKIN_SECRET_KEY": welkin.secret_key}
-    cli.ok("login", "--endpoint", welkin.url, "--access-key", welkin.access_key, env=env)
-    return cli
+def obs(tenant_login: Cli) -> Cli:
+    """A CLI whose default profile is a new account's access key, so S3 requests sign with it."""
+    return tenant_login
 
 
 def _tree(root: Path, files: dict[str, bytes]) -> Path:

@@ -24,6 +24,10 @@ from welkin.functions.runtimes import Interpreter, RuntimeCatalog
 from welkin.functions.spec import InstanceSpec, Invocation, InvocationResult, PoolSettings
 
 OWN_RUNTIME = f"Python{sys.version_info[0]}.{sys.version_info[1]}"
+# Instances run as uid_base + slot. The default base is shared by every Welkin on the machine (other
+# test processes, other suites, servers), and with it RLIMIT_NPROC's per-uid count and any census of
+# instances' processes. A range derived from this process's pid is unique among running processes.
+UIDS = range((1 << 20) + os.getpid() * 512, (1 << 20) + (os.getpid() + 1) * 512)
 PoolFactory = Callable[..., Awaitable[FunctionPool]]
 
 
@@ -37,7 +41,13 @@ async def make_pool(tmp_path: Path) -> AsyncIterator[PoolFactory]:
     pools: list[FunctionPool] = []
 
     async def make(clock: Clock | None = None, **overrides: Any) -> FunctionPool:
-        settings = PoolSettings(work_dir=tmp_path / f"work{len(pools)}", tmp_mb=8, queue_wait_s=0.2)
+        settings = PoolSettings(
+            work_dir=tmp_path / f"work{len(pools)}",
+            tmp_mb=8,
+            queue_wait_s=0.2,
+            uid_base=UIDS.start,
+            max_total_instances=len(UIDS),
+        )
         pool = FunctionPool(replace(settings, **overrides), clock or SystemClock(), own_catalog())
         pools.append(pool)
         await pool.start()

@@ -8,7 +8,7 @@ import resource
 import time
 from pathlib import Path
 
-from tests.functions.conftest import body, call, deploy, processes_of_uids
+from tests.functions.conftest import UIDS, body, call, deploy, processes_of_uids
 from welkin.functions.pool import FunctionPool
 from welkin.functions.spec import InstanceSpec
 from welkin.runtime import wire
@@ -58,14 +58,14 @@ async def test_a_fork_bomb_is_contained_and_ended(sandboxed: FunctionPool, tmp_p
     bomb = asyncio.create_task(call(sandboxed, spec))
     await asyncio.sleep(1.0)
     settings_pids = 64
-    running = processes_of_uids(200_000, 200_000 + 512)
+    running = processes_of_uids(UIDS.start, UIDS.stop)
     assert 0 < len(running) <= settings_pids + 2  # capped by RLIMIT_NPROC and pids.max
     await assert_others_still_work(sandboxed, healthy)
     result = await bomb
     assert result.error is not None
     assert result.error.code == wire.TIMEOUT
     for _ in range(50):
-        left = [pid for pid in processes_of_uids(200_000, 200_000 + 512) if pid in running]
+        left = [pid for pid in processes_of_uids(UIDS.start, UIDS.stop) if pid in running]
         if not left:
             break
         await asyncio.sleep(0.1)

@@ -7,7 +7,7 @@ import socket
 from pathlib import Path
 
 import welkin.runtime
-from tests.functions.conftest import body, call, deploy
+from tests.functions.conftest import UIDS, body, call, deploy
 from welkin.functions.pool import FunctionPool
 
 PROBE = """
@@ -116,7 +116,7 @@ async def test_runs_as_an_unprivileged_uid_of_its_own(sandboxed: FunctionPool, t
         await call(sandboxed, deploy(tmp_path, "import os\ndef handler(e, c):\n    return os.getuid()\n"))
     )
     uid = first["uids"][0]
-    assert uid >= 200_000
+    assert uid in UIDS
     assert first["uids"] == [uid] * 3
     assert first["gids"] == [uid] * 3
     assert first["groups"] == []

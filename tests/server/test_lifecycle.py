@@ -7,11 +7,24 @@ import os
 import stat
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.conftest import ROOT_AK, Welkin, start_welkin, stop_welkin
+
+
+@pytest.fixture(scope="module")
+def welkin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Welkin]:
+    """The tests that take it only read from it (or fail to start a second server on its data
+    directory), so one serves them all; those that stop or restart a server start their own."""
+    server = start_welkin(tmp_path_factory.mktemp("lifecycle") / "data")
+    try:
+        yield server
+    finally:
+        stop_welkin(server)
 
 
 def test_health_and_root_credentials_file(welkin: Welkin) -> None:

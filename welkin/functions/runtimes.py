@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,15 +57,22 @@ class RuntimeCatalog:
     def detect(path: str | None = None) -> RuntimeCatalog:
         """Welkin's own interpreter plus every working ``python3.N`` on ``path`` (default PATH)."""
         own = _own()
-        found = [own]
         search = path if path is not None else os.environ.get("PATH", "")
-        for minor in range(MIN_MINOR, 30):
-            if (3, minor) == own.version:
-                continue
-            executable = shutil.which(f"python3.{minor}", path=search)
-            interpreter = _check(executable) if executable else None
-            if interpreter is not None and interpreter.version == (3, minor):
-                found.append(interpreter)
+        candidates = {
+            minor: executable
+            for minor in range(MIN_MINOR, 30)
+            if (3, minor) != own.version and (executable := shutil.which(f"python3.{minor}", path=search))
+        }
+        # Probed together: each probe starts an interpreter, often through a pyenv shim (a shell
+        # script), and one after another they held start-up back by a quarter second apiece.
+        with ThreadPoolExecutor(max_workers=max(1, len(candidates))) as probes:
+            checked = dict(zip(candidates, probes.map(_check, candidates.values()), strict=True))
+        found = [own]
+        found += [
+            interpreter
+            for minor, interpreter in checked.items()
+            if interpreter is not None and interpreter.version == (3, minor)
+        ]
         return RuntimeCatalog(found)
 
     @property

@@ -1,7 +1,9 @@
-"""One real ``welkin up`` per module, driven through huaweicloudsdkfunctiongraph's FunctionGraphClient.
+"""One real ``welkin up`` for all of these modules (per test worker), driven through
+huaweicloudsdkfunctiongraph's FunctionGraphClient.
 
 Tenants are made with the operator API (as the IAM compat tests do); each gets a
-client signing with its administrator's key in its own project.
+client signing with its administrator's key in its own project, so modules (each with tenants
+of its own) need no server of their own.
 """
 
 from __future__ import annotations
@@ -169,7 +171,7 @@ def offline_wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return wheels
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def fgs(tmp_path_factory: pytest.TempPathFactory, offline_wheels: Path) -> Iterator[Fgs]:
     data = tmp_path_factory.mktemp("fgs") / "data"
     data.mkdir()

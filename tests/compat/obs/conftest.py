@@ -1,4 +1,6 @@
-"""One real ``welkin up`` per module, driven by boto3 (and other S3/OBS clients)."""
+"""One real ``welkin up`` for all of these modules (per test worker), driven by boto3 (and other
+S3/OBS clients). Tests work in buckets of their own, so they need no server of their own; a module
+that measures the server process itself starts one (``own_server``)."""
 
 from __future__ import annotations
 
@@ -17,11 +19,15 @@ from tests.conftest import ROOT_AK, ROOT_SK, Welkin, start_welkin, stop_welkin
 S3Factory = Callable[..., Any]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Welkin]:
+def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Welkin]:
     welkin = start_welkin(tmp_path_factory.mktemp("obs"))
     yield welkin
     stop_welkin(welkin)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Welkin]:
+    yield from own_server(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
