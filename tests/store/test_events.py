@@ -133,6 +133,24 @@ async def test_committed_events_arrive_once_in_order_and_rolled_back_ones_never(
     await acknowledged(db, "fn", got.events[-1].seq)
 
 
+async def test_a_batch_is_published_as_events_of_its_own_in_order(
+    db: Database, new_bus: Callable[[], EventBus]
+) -> None:
+    bus = new_bus()
+    got = Recorder()
+    bus.subscribe("batch", "", got)
+    await bus.start()
+    await registered(db, "batch")
+    payloads = [{"n": n} for n in range(5)]
+    await db.run_write(lambda conn: bus.publish_many(conn, "usage", payloads))
+    await db.run_write(lambda conn: bus.publish_many(conn, "usage", []))
+    bus.notify()
+    await until(lambda: len(got.events) == 5)
+    assert [e.payload for e in got.events] == payloads
+    assert len({e.seq for e in got.events}) == 5
+    assert [e.seq for e in got.events] == sorted(e.seq for e in got.events)
+
+
 async def test_a_failing_handler_is_retried_then_the_cursor_moves_on(
     db: Database, new_bus: Callable[[], EventBus], caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -11,7 +11,7 @@ its seq, which queues publishers from that point until their commit.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
@@ -39,17 +39,20 @@ class Event:
 
 
 class EventStore:
-    def append(self, conn: Connection, topic: str, payload: Mapping[str, object], at: datetime) -> None:
-        """Sync: publishers are the sync bodies of their callers' transactions."""
+    def append(
+        self, conn: Connection, topic: str, payloads: Sequence[Mapping[str, object]], at: datetime
+    ) -> None:
+        """Sync: publishers are the sync bodies of their callers' transactions. Many payloads
+        go in one statement: a batch costs little more than one event."""
+        if not payloads:
+            return
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PUBLISH_LOCK})
-        conn.execute(
-            insert(events).values(
-                topic=topic,
-                payload=json.dumps(dict(payload), separators=(",", ":")),
-                published_at=at,
-            )
-        )
+        rows = [
+            {"topic": topic, "payload": json.dumps(dict(p), separators=(",", ":")), "published_at": at}
+            for p in payloads
+        ]
+        conn.execute(insert(events), rows)
 
     async def head(self, conn: AsyncConnection) -> int:
         """The newest committed seq, or 0 when there has never been an event."""

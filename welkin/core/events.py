@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -89,7 +89,11 @@ class EventBus:
         On PostgreSQL this queues other publishers until the transaction ends (see
         ``welkin.core.event_store``), so publish as the last step of a transaction.
         """
-        self._store.append(conn, topic, payload, self._clock.now())
+        self._store.append(conn, topic, [payload], self._clock.now())
+
+    def publish_many(self, conn: Connection, topic: str, payloads: Sequence[Mapping[str, object]]) -> None:
+        """``publish`` for a batch, in one statement; in order, each its own event."""
+        self._store.append(conn, topic, payloads, self._clock.now())
 
     def notify(self) -> None:
         """Wake every consumer to look for newly committed events."""

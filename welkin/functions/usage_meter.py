@@ -91,8 +91,7 @@ class UsageMeter:
         payloads: list[Mapping[str, object]] = [asdict(r) for r in batch]
 
         def publish(conn: Connection) -> None:
-            for payload in payloads:
-                self._events.publish(conn, TOPIC, payload)
+            self._events.publish_many(conn, TOPIC, payloads)
 
         try:
             await self._db.run_write(publish)
