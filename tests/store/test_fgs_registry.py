@@ -12,6 +12,7 @@ import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
@@ -155,6 +156,38 @@ async def test_versions_snapshot_and_aliases_choose_by_weight(world: World) -> N
     assert {(await world.registry.resolve(project, alias)).version for _ in range(20)} == {"2"}
     await world.versions.update_alias(world.scope, ref, "canary", AliasChanges(None, None, {}))
     assert {(await world.registry.resolve(project, alias)).version for _ in range(20)} == {"1"}
+
+
+async def test_a_warm_reference_reads_no_database_and_every_change_is_seen_next_call(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ref = await make(world)
+    project = world.scope.project.id
+    reads = 0
+    read = world.db.run_read
+
+    async def counted(work: Any) -> Any:
+        nonlocal reads
+        reads += 1
+        return await read(work)
+
+    monkeypatch.setattr(world.db, "run_read", counted)
+    # Just created: resolved from what was written, unqualified or as latest.
+    assert (await world.registry.resolve(project, ref)).memory_size == 256
+    latest = FunctionRef("default", "hello", "latest")
+    assert (await world.registry.resolve(project, latest)).version == "latest"
+    assert reads == 0
+    await world.registry.update_config(world.scope, ref, ConfigChanges(memory_size=512))
+    assert (await world.registry.resolve(project, ref)).memory_size == 512
+    assert reads == 0
+    await world.versions.publish(world.scope, ref, None, "", None)
+    one = FunctionRef("default", "hello", "1")
+    for _ in range(5):
+        assert (await world.registry.resolve(project, one)).memory_size == 512
+    assert reads == 1
+    await world.registry.update_config(world.scope, ref, ConfigChanges(memory_size=1024))
+    assert (await world.registry.resolve(project, one)).memory_size == 512  # versions are immutable
+    assert (await world.registry.resolve(project, ref)).memory_size == 1024
 
 
 async def test_resolving_what_does_not_exist(world: World) -> None:

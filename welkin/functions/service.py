@@ -185,6 +185,7 @@ class FunctionRegistry:
             await self.write(insert)
         except IntegrityError:
             raise FunctionExists(f"Function {package}/{name} already exists.") from None
+        await self._remember_head(fn)
         return fn
 
     async def functions(
@@ -246,7 +247,9 @@ class FunctionRegistry:
             store.set_config(conn, fn.id, config)
             return replace(fn, config=config)
 
-        return await self.write(update)
+        fn = await self.write(update)
+        await self._remember_head(fn)
+        return fn
 
     async def delete(self, scope: Scope, ref: FunctionRef) -> None:
         """The whole function (unqualified ``ref``, with its versions and aliases), or one version."""
@@ -326,6 +329,15 @@ class FunctionRegistry:
         target, other, percent = await self.db.run_read(find)
         spec = await self._spec(target)
         return Resolution(spec, await self._spec(other) if other is not None else None, percent)
+
+    async def _remember_head(self, fn: Function) -> None:
+        """A function just written resolves from what was written: deploying and then
+        invoking, the first call reads no database."""
+        generation = self._resolved.generation
+        resolution = Resolution(await self._spec(Target(fn, LATEST, fn.config, None)))
+        for qualifier in (None, LATEST):
+            ref = FunctionRef(fn.package, fn.name, qualifier)
+            self._resolved.put(fn.project_id, ref, resolution, generation)
 
     async def _spec(self, target: Target) -> FunctionVersionSpec:
         sha256, runtime = target.config.code.sha256, target.config.runtime
