@@ -100,7 +100,7 @@ async def test_a_full_account_waits_its_turn_then_is_refused() -> None:
     async with accounts.slot("a"):
         with pytest.raises(errors.TooManyRequests, match="concurrency quota"):
             async with accounts.slot("a"):
-                pass
+                raise AssertionError("a full account let another call in")
         async with accounts.slot("b"):  # other accounts are not held up
             assert accounts.running("b") == 1
     assert accounts.running("a") == 0
