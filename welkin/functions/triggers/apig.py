@@ -94,6 +94,8 @@ def _headers(raw: object) -> dict[str, str]:
             raise MalformedResult(f"header {name!r} must be a string")
         if any(c in name + str(value) for c in "\r\n"):
             raise MalformedResult(f"header {name!r} holds a line break")
+        if not (name + str(value)).isascii() and not _latin1(name + str(value)):
+            raise MalformedResult(f"header {name!r} holds characters HTTP headers cannot carry")
         if name.lower() not in _HOP_BY_HOP:
             headers[name] = str(value)
     return headers
@@ -114,3 +116,11 @@ def _body(document: dict[str, Any]) -> bytes:
         return base64.b64decode(body, validate=True)
     except binascii.Error:
         raise MalformedResult("body is marked isBase64Encoded but is not base64") from None
+
+
+def _latin1(text: str) -> bool:
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True

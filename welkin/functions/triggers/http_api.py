@@ -11,13 +11,13 @@ FunctionGraph's error format.
 from __future__ import annotations
 
 import logging
+from urllib.parse import parse_qsl
 
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.requests import ClientDisconnect, Request
 from starlette.types import Receive, Scope, Send
 
 from welkin.core import errors
-from welkin.core.http import client_ip, read_body
+from welkin.core.http import read_body
 from welkin.core.ids import new_request_id
 from welkin.functions.errors import BadGateway
 from welkin.functions.fgsapi.triggers import HTTP_PREFIX
@@ -67,33 +67,29 @@ class HttpTriggers:
         self._invoker = invoker
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive)
-        response = await self.serve(request)
-        await response(scope, receive, send)
-
-    async def serve(self, request: Request) -> Response:
-        # The decoded path from the scope: building request.url costs more than the routing.
-        project_id, _, rest = request.scope["path"].removeprefix(HTTP_PREFIX + "/").partition("/")
+        # Plain ASGI rather than Starlette's Request and Response: this is every warm call's
+        # path, and those objects cost more than the routing and the event together.
+        project_id, _, rest = scope["path"].removeprefix(HTTP_PREFIX + "/").partition("/")
         path = "/" + rest.rstrip("/")
-        method = request.method
+        method = scope["method"]
         trigger = route(await self._routes.of_project(project_id), path, method)
         if trigger is None or not trigger.active:
             raise errors.NotFound(f"No HTTP trigger serves {method} {path} in project {project_id}.")
-        if trigger.event_data["auth"] == "IAM":
-            await self._authorize(request, trigger)
-        body = await read_body(request, MAX_BODY)
-        request_id = request.scope.get("state", {}).get("request_id") or new_request_id()
         headers: dict[str, str] = {}
-        for name, value in request.headers.items():
+        for raw_name, raw_value in scope["headers"]:
+            name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
             headers[name] = f"{headers[name]},{value}" if name in headers else value
+        if trigger.event_data["auth"] == "IAM":
+            request = Request(scope, receive)
+            await self._authorize(request, trigger)  # may read the body to check a signature
+            body = await read_body(request, MAX_BODY)
+        else:
+            body = await _read_body(headers, receive)
+        request_id = scope.get("state", {}).get("request_id") or new_request_id()
+        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+        client = scope.get("client")
         call = apig.HttpCall(
-            method,
-            path,
-            trigger.event_data["path"],
-            headers,
-            dict(request.query_params),
-            body,
-            client_ip(request),
+            method, path, trigger.event_data["path"], headers, query, body, client[0] if client else ""
         )
         stage = trigger.event_data.get("env_name") or "RELEASE"
         event = apig.event(call, trigger.id.replace("-", ""), stage, request_id)
@@ -104,8 +100,14 @@ class HttpTriggers:
             answer = apig.answer(result.body)
         except apig.MalformedResult as exc:
             raise BadGateway(f"The function's answer is not an HTTP response: {exc}.") from None
-        headers = {**answer.headers, "X-Cff-Request-Id": result.request_id}
-        return Response(answer.body, status_code=answer.status, headers=headers)
+        raw = [
+            (name.lower().encode("latin-1"), value.encode("latin-1"))
+            for name, value in answer.headers.items()
+        ]
+        raw.append((b"x-cff-request-id", result.request_id.encode("latin-1")))
+        raw.append((b"content-length", str(len(answer.body)).encode()))
+        await send({"type": "http.response.start", "status": answer.status, "headers": raw})
+        await send({"type": "http.response.body", "body": answer.body})
 
     async def _authorize(self, request: Request, trigger: Trigger) -> None:
         principal = await self._api.caller(request)
@@ -114,3 +116,25 @@ class HttpTriggers:
         name = f"{trigger.package}/{trigger.function_name}"
         resource = f"functiongraph:{self._region}:{trigger.project_id}:function:{name}"
         await self._permissions.authorize(principal, actions.FGS_INVOKE, resource)
+
+
+async def _read_body(headers: dict[str, str], receive: Receive) -> bytes:
+    declared = headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise errors.InvalidArgument("Content-Length must be a non-negative integer.")
+        if int(declared) > MAX_BODY:
+            raise errors.RequestTooLarge(f"The request body may be at most {MAX_BODY} bytes.")
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()  # as Starlette's own body reader does
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise errors.RequestTooLarge(f"The request body may be at most {MAX_BODY} bytes.")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)

@@ -44,6 +44,8 @@ def test_answers_map_back() -> None:
     assert (plain.status, plain.headers, plain.body) == (201, {"X-Id": "5"}, b"made")
     binary = apig.answer(json.dumps({"statusCode": 200, "body": "AAE=", "isBase64Encoded": True}).encode())
     assert binary.body == b"\x00\x01"
+    latin = apig.answer(json.dumps({"statusCode": 200, "headers": {"x-city": "Zürich"}}).encode())
+    assert latin.headers == {"x-city": "Zürich"}
     framing = apig.answer(json.dumps({"statusCode": 204, "headers": {"Content-Length": "9"}}).encode())
     assert (framing.headers, framing.body) == ({}, b"")
 
@@ -54,7 +56,8 @@ def test_answers_map_back() -> None:
      b'{"statusCode": true}', b'{"statusCode": 200, "body": {"a": 1}}',
      b'{"statusCode": 200, "headers": [1]}', b'{"statusCode": 200, "headers": {"a": "b\\r\\nc: d"}}',
      b'{"statusCode": 200, "headers": {"a": null}}', b'{"statusCode": 200, "isBase64Encoded": 1}',
-     b'{"statusCode": 200, "body": "!!", "isBase64Encoded": true}'],
+     b'{"statusCode": 200, "body": "!!", "isBase64Encoded": true}',
+     '{"statusCode": 200, "headers": {"x-name": "\u5f20\u4e09"}}'.encode()],
 )  # fmt: skip
 def test_malformed_answers(result: bytes) -> None:
     with pytest.raises(apig.MalformedResult):
