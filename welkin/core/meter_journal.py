@@ -97,19 +97,19 @@ class MeterJournal:
         self._fd = self._lock_fd = None
 
     def append(self, record: Mapping[str, object]) -> None:
+        if self._fd is not None and self._written >= self._segment_bytes:
+            self._roll()
         if self._fd is None:
-            raise RuntimeError("the meter journal is not open")
-        if self._written >= self._segment_bytes:
-            os.close(self._fd)
-            self._fd = None
-            self._start_segment(self._segment + 1)
-            assert self._fd is not None
+            raise RuntimeError(f"the meter journal {self.directory} is not open")
         line = encode(record)
         # One write: a kill between two would leave a torn line. A regular file takes the
         # whole buffer unless the disk is full, and then the next read drops the torn tail.
         written = os.write(self._fd, line)
         self._written += written
         if written != len(line):
+            # The torn line must end its segment, where a read drops it, or it would swallow
+            # the next record's line with it.
+            self._roll()
             raise OSError(f"the meter journal {self.directory} took {written} of {len(line)} bytes")
 
     def end(self) -> JournalPosition:
@@ -154,6 +154,12 @@ class MeterJournal:
 
     def _path(self, segment: int) -> Path:
         return self.directory / f"{segment:012d}{_SUFFIX}"
+
+    def _roll(self) -> None:
+        assert self._fd is not None
+        os.close(self._fd)
+        self._fd = None
+        self._start_segment(self._segment + 1)
 
     def _start_segment(self, segment: int) -> None:
         self._fd = os.open(self._path(segment), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)

@@ -66,7 +66,7 @@ class MeterOutbox:
         """Publish the records not yet published, up to ``max_records``; how many."""
         start = self._position if self._position is not None else await self._committed()
         end = self._journal.end()
-        if end == start:
+        if end <= start:  # nothing new, or the journal was never opened
             return 0
         batch = await asyncio.to_thread(self._journal.read, start, end, self._settings.max_records)
         try:
