@@ -3,6 +3,7 @@ event per flush, whatever fails or restarts in between."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -94,3 +95,13 @@ async def test_a_write_that_committed_but_reported_failure_is_not_published_agai
     await meter.stop()
     assert await published(db) == [[1], [2]]
     await db.close()
+
+
+async def test_flushes_asked_for_at_once_publish_each_record_once(db: Database, tmp_path: Path) -> None:
+    meter = outbox(db, MeterJournal(tmp_path / "journal"))
+    await meter.start()
+    meter.append({"n": 1})
+    meter.append({"n": 2})
+    assert sorted(await asyncio.gather(meter.flush(), meter.flush())) == [0, 2]
+    await meter.stop()
+    assert await published(db) == [[1, 2]]

@@ -46,6 +46,8 @@ class MeterOutbox:
         # None until read from the store, and again after a failed write, which may have
         # committed all the same: the store, not memory, says where publishing stands.
         self._position: JournalPosition | None = None
+        # One flush at a time: two reading from the same position would publish it twice.
+        self._flushing = asyncio.Lock()
         self._flusher = Flusher(f"{settings.journal} usage records", self.flush, settings.interval)
 
     def append(self, record: Mapping[str, object]) -> None:
@@ -64,6 +66,10 @@ class MeterOutbox:
 
     async def flush(self) -> int:
         """Publish the records not yet published, up to ``max_records``; how many."""
+        async with self._flushing:
+            return await self._flush()
+
+    async def _flush(self) -> int:
         start = self._position if self._position is not None else await self._committed()
         end = self._journal.end()
         if end <= start:  # nothing new, or the journal was never opened
