@@ -114,6 +114,7 @@ async def test_malformed_records_are_kept_aside_once_and_the_rest_still_count(
         record("bool", memory_mb=True),
         record("naive", at="2026-11-22T12:00:00"),
         record("", duration_ms=5),
+        record("year-one", at="0001-01-01T00:00:00+05:00"),
         "not an object",
     )
     await billing.handle(bad)
@@ -125,17 +126,10 @@ async def test_malformed_records_are_kept_aside_once_and_the_rest_still_count(
         return [(r.event_seq, r.position, r.reason) for r in rows]
 
     reasons = await db.run_read(rejected)
-    assert [(seq, position) for seq, position, _ in reasons] == [
-        (7, 1),
-        (7, 2),
-        (7, 3),
-        (7, 4),
-        (7, 5),
-        (7, 6),
-        (8, -1),
-    ]
+    assert [(seq, position) for seq, position, _ in reasons] == [(7, n) for n in range(1, 8)] + [(8, -1)]
     assert "duration_ms" in reasons[0][2]
     assert "offset from UTC" in reasons[3][2]
+    assert "ISO 8601" in reasons[5][2]
     assert sum(q for (_, _, _, kind), q in (await hourly(db)).items() if kind == "fgs_requests") == 1
 
 

@@ -84,11 +84,13 @@ def _count(record: Mapping[str, object], field: str, most: int) -> int:
 def _utc(record: Mapping[str, object], field: str) -> datetime:
     try:
         at = datetime.fromisoformat(_text(record, field))
-    except ValueError:
+        if at.utcoffset() is None:
+            raise Rejected(f"{field} must say its offset from UTC")
+        return at.astimezone(UTC)
+    except (ValueError, OverflowError) as why:  # OverflowError: year 1 with a positive offset
+        if isinstance(why, Rejected):
+            raise
         raise Rejected(f"{field} must be an ISO 8601 time") from None
-    if at.utcoffset() is None:
-        raise Rejected(f"{field} must say its offset from UTC")
-    return at.astimezone(UTC)
 
 
 def function_usages(record: Mapping[str, object], region: str) -> list[Usage]:
@@ -129,9 +131,15 @@ class BillingMeter:
                 usages.extend(self._usages_of(record, self._region))
             except Rejected as why:
                 rejects.append((position, str(why), record))
-        for position, reason, _record in rejects:
+        if rejects:
+            position, reason, _record = rejects[0]
             log.error(
-                "billing rejected record %d of event %d (%s): %s", position, event.seq, event.topic, reason
+                "billing rejected %d records of event %d (%s), the first at %d: %s",
+                len(rejects),
+                event.seq,
+                event.topic,
+                position,
+                reason,
             )
         await self._db.run_write(lambda conn: self._count(conn, event, usages, rejects))
 
