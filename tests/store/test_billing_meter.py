@@ -14,7 +14,7 @@ from welkin.billing.meter import FGS_RESOURCE, FGS_SERVICE, BillingMeter, functi
 from welkin.billing.tables import billing_rejected, billing_usage_hourly, billing_usage_records
 from welkin.core.clock import ManualClock
 from welkin.core.db import Database
-from welkin.core.events import Event, EventBus
+from welkin.core.events import Event, EventBus, RetryPolicy
 
 URN = "urn:fss:xx-welkin-1:p1:function:default:fn"
 OTHER = "urn:fss:xx-welkin-1:p1:function:default:other"
@@ -150,4 +150,30 @@ async def test_usage_published_before_billing_first_ran_is_billed(db: Database, 
             await handled.wait()
     finally:
         await bus.stop()
+    assert sum((await hourly(db)).values()) == 1 + 256 * 120
+
+
+async def test_an_event_handled_but_not_acknowledged_is_counted_once(
+    db: Database, clock: ManualClock
+) -> None:
+    # A crash after billing's transaction and before the bus moved its cursor: the bus
+    # delivers the event again, as a raising handler makes it do here.
+    bus = EventBus(db, clock, poll_interval=0.05, retry=RetryPolicy(first=0.01, cap=0.02))
+    billing, deliveries = meter(db, clock), asyncio.Queue[int]()
+
+    async def handle_then_fail_once(delivered: Event) -> None:
+        await billing.handle(delivered)
+        deliveries.put_nowait(delivered.seq)
+        if deliveries.qsize() == 1:
+            raise ConnectionError("killed before the cursor moved")
+
+    bus.subscribe("billing.functions", "functions.usage", handle_then_fail_once)
+    await db.run_write(lambda conn: bus.publish(conn, "functions.usage", {"records": [record("once")]}))
+    await bus.start()
+    try:
+        async with asyncio.timeout(10):
+            first, again = await deliveries.get(), await deliveries.get()
+    finally:
+        await bus.stop()
+    assert first == again
     assert sum((await hourly(db)).values()) == 1 + 256 * 120
