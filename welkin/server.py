@@ -20,6 +20,7 @@ from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from welkin import __version__
+from welkin.billing.meter import BillingMeter, function_usages
 from welkin.config import Settings
 from welkin.core import migrate
 from welkin.core.clock import Clock, SystemClock
@@ -36,6 +37,7 @@ from welkin.functions.triggers.http_api import is_http_trigger_path
 from welkin.functions.triggers.routes import HttpRoutes
 from welkin.functions.triggers.service import TriggerService
 from welkin.functions.triggers.sources import TriggerSources
+from welkin.functions.usage_meter import TOPIC as FUNCTIONS_USAGE
 from welkin.iam.api.accounts import AccountApi
 from welkin.iam.api.context import ApiContext, AuditMiddleware, keystone_error, route_not_found
 from welkin.iam.api.identity import IdentityApi
@@ -79,6 +81,7 @@ class Region:
     invocations: Invocations
     triggers: TriggerService
     trigger_sources: TriggerSources
+    billing_meter: BillingMeter
     root_credentials: RootCredentials | None = None
     pool_start_seconds: float = 0.0
 
@@ -90,6 +93,9 @@ class Region:
         keyring = Keyring(load_or_create_key(settings.data_dir / "secret.key"))
         iam = Iam.build(db, clock, keyring, settings)
         events = EventBus(db, clock)
+        # Subscribed before the bus starts; its cursor row is made by migration 0009.
+        billing_meter = BillingMeter(db, clock, settings.region, function_usages)
+        events.subscribe("billing.functions", FUNCTIONS_USAGE, billing_meter.handle)
         obs = Obs.build(db, clock, settings.data_dir, settings.region, events)
         functions = build_registry(settings, db, clock, iam, keyring, obs)
         invocations = Invocations.build(settings, db, clock, iam.keys, events, functions)
@@ -97,7 +103,9 @@ class Region:
         triggers = TriggerService(db, clock, functions, BucketLink(obs.buckets, iam.permissions), routes)
         api = ApiContext(iam, settings.max_json_body_bytes)
         sources = TriggerSources(db, clock, events, routes, settings.region, api, invocations.invoker)
-        return cls(settings, clock, db, iam, obs, events, functions, invocations, triggers, sources)
+        return cls(
+            settings, clock, db, iam, obs, events, functions, invocations, triggers, sources, billing_meter
+        )
 
     async def start(self) -> None:
         await asyncio.to_thread(migrate.upgrade, self.settings.metadata_url)

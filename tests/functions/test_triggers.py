@@ -116,7 +116,8 @@ async def world(tmp_path: Path, make_pool: PoolFactory) -> AsyncIterator[World]:
     # stopping it (as the restart test does) never cuts a database read short.
     events = EventBus(db, clock, poll_interval=5.0)
     obs = Obs.build(db, clock, tmp_path / "obs", settings.region, events)
-    usage = UsageMeter(db, events)
+    usage = UsageMeter.build(db, events, tmp_path)
+    await usage.start()
     pool = await make_pool(endpoint="http://127.0.0.1:9")
     invoker = Invoker(registry, pool, AgencyCredentials(iam.keys, clock), InvocationLogs(db, clock),
                       FunctionMetrics(db, clock),

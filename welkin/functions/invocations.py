@@ -56,7 +56,7 @@ class Invocations:
         )
         pool = FunctionPool(pool_settings, clock, registry.runtimes)
         credentials = AgencyCredentials(keys, clock)
-        usage = UsageMeter(db, events)
+        usage = UsageMeter.build(db, events, settings.data_dir)
         retention = LogRetention(
             per_function=settings.functions_logs_per_function,
             max_age=timedelta(days=settings.functions_logs_retention_days),

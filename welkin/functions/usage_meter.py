@@ -1,33 +1,37 @@
-"""Usage records of invocations, published on the event bus for billing to meter.
+"""Usage records of invocations, journaled locally and published on the event bus for billing.
 
-Topic ``functions.usage``; one record per invocation::
+Topic ``functions.usage``; each event carries the records of one flush,
+``{"records": [...]}``, each record::
 
-    {"account_id", "project_id", "function_urn", "version", "request_id", "source",
-     "duration_ms", "memory_mb", "gb_seconds", "at"}
+    {"record_id", "account_id", "project_id", "function_urn", "version", "request_id",
+     "source", "duration_ms", "memory_mb", "at"}
 
-Records are batched: an invocation only appends to a buffer, and a background task writes
-everything buffered in one transaction, so a warm invoke never waits on a database write.
-The price is that a crash loses the records of at most the last ``interval`` seconds;
-``stop`` flushes what is left.
+``record_id`` is unique per billable invocation; ``request_id`` is not (an async retry
+reuses it). ``duration_ms`` is billed (rounded up, at least 1) and ``memory_mb`` whole, so
+MB·ms = ``memory_mb * duration_ms`` is exact. An invocation only appends its record to the
+journal (``welkin.core.meter_journal``); ``welkin.core.meter_outbox`` publishes it exactly
+once, in the background, and at start what an earlier process left.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-
-from sqlalchemy.engine import Connection
+from pathlib import Path
 
 from welkin.core.db import Database
 from welkin.core.events import EventBus
-from welkin.core.flusher import Flusher
+from welkin.core.ids import new_id
+from welkin.core.meter_journal import MeterJournal
+from welkin.core.meter_outbox import MeterOutbox, OutboxSettings
 
 TOPIC = "functions.usage"
+JOURNAL = "functions"
 
 
 @dataclass(frozen=True)
 class UsageRecord:
+    record_id: str
     account_id: str
     project_id: str
     function_urn: str  # unqualified
@@ -36,8 +40,11 @@ class UsageRecord:
     source: str
     duration_ms: int  # billed: rounded up to the millisecond
     memory_mb: int
-    gb_seconds: float
     at: str  # ISO 8601, UTC
+
+    @property
+    def gb_seconds(self) -> float:
+        return round(self.memory_mb / 1024 * self.duration_ms / 1000, 9)
 
     @classmethod
     def of(
@@ -52,51 +59,38 @@ class UsageRecord:
         memory_mb: int,
         at: str,
     ) -> UsageRecord:
-        billed = max(1, math.ceil(duration_ms))
-        gb_seconds = round(memory_mb / 1024 * billed / 1000, 9)
         return cls(
+            new_id(),
             account_id,
             project_id,
             function_urn,
             version,
             request_id,
             source,
-            billed,
+            max(1, math.ceil(duration_ms)),
             memory_mb,
-            gb_seconds,
             at,
         )
 
 
 class UsageMeter:
-    def __init__(self, db: Database, events: EventBus, interval: float = 0.5) -> None:
-        self._db = db
-        self._events = events
-        self._pending: list[UsageRecord] = []
-        self._flusher = Flusher("function usage records", self.flush, interval)
+    def __init__(self, outbox: MeterOutbox) -> None:
+        self._outbox = outbox
+
+    @classmethod
+    def build(cls, db: Database, events: EventBus, data_dir: Path) -> UsageMeter:
+        journal = MeterJournal(data_dir / "meter" / JOURNAL)
+        return cls(MeterOutbox(db, events, journal, OutboxSettings(JOURNAL, TOPIC)))
 
     def record(self, record: UsageRecord) -> None:
-        self._pending.append(record)
+        """Journal the record before the invocation returns: a crash after this loses nothing."""
+        self._outbox.append(asdict(record))
 
     async def start(self) -> None:
-        await self._flusher.start()
+        await self._outbox.start()
 
     async def stop(self) -> None:
-        await self._flusher.stop()
+        await self._outbox.stop()
 
     async def flush(self) -> int:
-        batch, self._pending = self._pending, []
-        if not batch:
-            return 0
-        payloads: list[Mapping[str, object]] = [asdict(r) for r in batch]
-
-        def publish(conn: Connection) -> None:
-            self._events.publish_many(conn, TOPIC, payloads)
-
-        try:
-            await self._db.run_write(publish)
-        except BaseException:
-            self._pending[:0] = batch  # kept for the next flush
-            raise
-        self._events.notify()
-        return len(batch)
+        return await self._outbox.flush()

@@ -70,6 +70,12 @@ def test_a_usage_record_bills_whole_milliseconds_in_gb_seconds() -> None:
     assert UsageRecord.of("a", "p", URN, "1", "r", "api", 0.01, 128, "").duration_ms == 1
 
 
+def test_each_usage_record_has_its_own_id_though_retries_share_a_request_id() -> None:
+    first, retry = (UsageRecord.of("a", "p", URN, "1", "r", "async", 5, 128, "") for _ in range(2))
+    assert first.request_id == retry.request_id
+    assert first.record_id != retry.record_id
+
+
 def test_destinations_and_settings_are_checked() -> None:
     to_obs = Destination.parse("OBS", '{"bucket": "b", "prefix": "x/"}', "on_failure")
     assert (to_obs.kind, to_obs.value("bucket"), to_obs.value("prefix")) == (DestinationKind.OBS, "b", "x/")

@@ -1,0 +1,228 @@
+"""Billing's side of metering: usage records from the bus, counted exactly once, summed by hour.
+
+The bus delivers an event at least once; each record carries an id chosen when it was
+recorded. One transaction per event inserts the records' rows, skipping ids already there,
+and adds only the rows it inserted to the hourly totals, so a redelivered event adds
+nothing. A malformed record is kept in ``billing_rejected`` and logged, never raised: a
+handler that raises is retried forever and holds back every event after it.
+
+A FunctionGraph invocation is two usages of the function (its unqualified URN): one
+request (``fgs_requests``) and its billed duration times its memory (``fgs_duration``, in
+MB·ms). Another service's records need only their own ``usages_of``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
+
+from welkin.billing.tables import billing_rejected, billing_usage_hourly, billing_usage_records
+from welkin.core.clock import Clock
+from welkin.core.db import Database
+from welkin.core.events import Event
+
+log = logging.getLogger(__name__)
+
+FGS_SERVICE = "hws.service.type.functiongraph"
+FGS_RESOURCE = "hws.resource.type.function"
+# Bounds that no real invocation reaches, so a product of two can never overflow BIGINT sums.
+_MAX_DURATION_MS = 10**9
+_MAX_MEMORY_MB = 10**6
+_MAX_TEXT = 1024
+# Rows per INSERT: SQLite allows 32,766 bound values in one statement.
+_CHUNK = 500
+
+T = TypeVar("T")
+
+
+class Rejected(ValueError):
+    """A record billing cannot count, with the reason."""
+
+
+@dataclass(frozen=True)
+class Usage:
+    record_id: str
+    usage_type: str
+    account_id: str
+    service: str
+    resource_type: str
+    resource_id: str
+    region: str
+    quantity: int
+    at: datetime
+
+    @property
+    def hour(self) -> datetime:
+        return self.at.replace(minute=0, second=0, microsecond=0)
+
+
+UsagesOf = Callable[[Mapping[str, object], str], list[Usage]]
+
+
+def _text(record: Mapping[str, object], field: str) -> str:
+    value = record.get(field)
+    if not isinstance(value, str) or not value or len(value) > _MAX_TEXT:
+        raise Rejected(f"{field} must be a non-empty string of at most {_MAX_TEXT} characters")
+    return value
+
+
+def _count(record: Mapping[str, object], field: str, most: int) -> int:
+    value = record.get(field)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
+        raise Rejected(f"{field} must be a whole number from 1 to {most}")
+    return value
+
+
+def _utc(record: Mapping[str, object], field: str) -> datetime:
+    try:
+        at = datetime.fromisoformat(_text(record, field))
+        if at.utcoffset() is None:
+            raise Rejected(f"{field} must say its offset from UTC")
+        return at.astimezone(UTC)
+    except (ValueError, OverflowError) as why:  # OverflowError: year 1 with a positive offset
+        if isinstance(why, Rejected):
+            raise
+        raise Rejected(f"{field} must be an ISO 8601 time") from None
+
+
+def function_usages(record: Mapping[str, object], region: str) -> list[Usage]:
+    """The usages of one ``functions.usage`` record; ``Rejected`` when it is malformed."""
+    record_id = _text(record, "record_id")
+    account_id = _text(record, "account_id")
+    urn = _text(record, "function_urn")
+    duration_ms = _count(record, "duration_ms", _MAX_DURATION_MS)
+    memory_mb = _count(record, "memory_mb", _MAX_MEMORY_MB)
+    at = _utc(record, "at")
+    common = (account_id, FGS_SERVICE, FGS_RESOURCE, urn, region)
+    return [
+        Usage(record_id, "fgs_requests", *common, 1, at),
+        Usage(record_id, "fgs_duration", *common, memory_mb * duration_ms, at),
+    ]
+
+
+class BillingMeter:
+    """The handler of one billing consumer (``billing.functions``, later ``billing.obs``)."""
+
+    def __init__(self, db: Database, clock: Clock, region: str, usages_of: UsagesOf) -> None:
+        self._db = db
+        self._clock = clock
+        self._region = region
+        self._usages_of = usages_of
+
+    async def handle(self, event: Event) -> None:
+        usages: list[Usage] = []
+        rejects: list[tuple[int, str, object]] = []
+        records = event.payload.get("records")
+        if not isinstance(records, list):
+            rejects.append((-1, "the event has no list of records", event.payload))
+            records = []
+        for position, record in enumerate(records):
+            try:
+                if not isinstance(record, dict):
+                    raise Rejected("a record must be a JSON object")
+                usages.extend(self._usages_of(record, self._region))
+            except Rejected as why:
+                rejects.append((position, str(why), record))
+        if rejects:
+            position, reason, _record = rejects[0]
+            log.error(
+                "billing rejected %d records of event %d (%s), the first at %d: %s",
+                len(rejects),
+                event.seq,
+                event.topic,
+                position,
+                reason,
+            )
+        await self._db.run_write(lambda conn: self._count(conn, event, usages, rejects))
+
+    def _count(
+        self, conn: Connection, event: Event, usages: list[Usage], rejects: list[tuple[int, str, object]]
+    ) -> None:
+        insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        inserted: set[tuple[str, str]] = set()
+        for batch in _chunks(usages):
+            returning = (
+                insert(billing_usage_records)
+                .values([_raw_row(u) for u in batch])
+                .on_conflict_do_nothing(index_elements=["record_id", "usage_type"])
+                .returning(billing_usage_records.c.record_id, billing_usage_records.c.usage_type)
+            )
+            inserted.update((row.record_id, row.usage_type) for row in conn.execute(returning))
+        totals: dict[tuple[str, datetime, str, str, str, str, str], int] = {}
+        for usage in usages:
+            # Removed once counted: a record repeated within the event counts once.
+            if (usage.record_id, usage.usage_type) in inserted:
+                inserted.discard((usage.record_id, usage.usage_type))
+                key = _hourly_key(usage)
+                totals[key] = totals.get(key, 0) + usage.quantity
+        rows = [dict(zip(_HOURLY_KEY, key, strict=True), quantity=q) for key, q in totals.items()]
+        for chunk in _chunks(rows):
+            statement = insert(billing_usage_hourly).values(chunk)
+            conn.execute(
+                statement.on_conflict_do_update(
+                    index_elements=list(_HOURLY_KEY),
+                    set_={"quantity": billing_usage_hourly.c.quantity + statement.excluded.quantity},
+                )
+            )
+        if rejects:
+            now = self._clock.now()
+            conn.execute(
+                insert(billing_rejected)
+                .values(
+                    [
+                        {
+                            "event_seq": event.seq,
+                            "position": position,
+                            "topic": event.topic,
+                            "reason": reason,
+                            "record": json.dumps(record, default=str),
+                            "rejected_at": now,
+                        }
+                        for position, reason, record in rejects
+                    ]
+                )
+                .on_conflict_do_nothing(index_elements=["event_seq", "position"])
+            )
+
+
+_HOURLY_KEY = ("account_id", "hour", "service", "resource_type", "resource_id", "region", "usage_type")
+
+
+def _hourly_key(usage: Usage) -> tuple[str, datetime, str, str, str, str, str]:
+    return (
+        usage.account_id,
+        usage.hour,
+        usage.service,
+        usage.resource_type,
+        usage.resource_id,
+        usage.region,
+        usage.usage_type,
+    )
+
+
+def _raw_row(usage: Usage) -> dict[str, object]:
+    return {
+        "record_id": usage.record_id,
+        "usage_type": usage.usage_type,
+        "account_id": usage.account_id,
+        "service": usage.service,
+        "resource_type": usage.resource_type,
+        "resource_id": usage.resource_id,
+        "region": usage.region,
+        "quantity": usage.quantity,
+        "at": usage.at,
+        "hour": usage.hour,
+    }
+
+
+def _chunks(items: list[T]) -> Iterable[list[T]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
