@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeVar
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -37,10 +36,6 @@ FGS_RESOURCE = "hws.resource.type.function"
 _MAX_DURATION_MS = 10**9
 _MAX_MEMORY_MB = 10**6
 _MAX_TEXT = 1024
-# Rows per INSERT: SQLite allows 32,766 bound values in one statement.
-_CHUNK = 500
-
-T = TypeVar("T")
 
 
 class Rejected(ValueError):
@@ -147,15 +142,17 @@ class BillingMeter:
         self, conn: Connection, event: Event, usages: list[Usage], rejects: list[tuple[int, str, object]]
     ) -> None:
         insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        # One statement, run for many rows: compiled once and cached, where a VALUES list as
+        # long as the batch would be compiled afresh for every event.
+        raw = (
+            insert(billing_usage_records)
+            .on_conflict_do_nothing(index_elements=["record_id", "usage_type"])
+            .returning(billing_usage_records.c.record_id, billing_usage_records.c.usage_type)
+        )
         inserted: set[tuple[str, str]] = set()
-        for batch in _chunks(usages):
-            returning = (
-                insert(billing_usage_records)
-                .values([_raw_row(u) for u in batch])
-                .on_conflict_do_nothing(index_elements=["record_id", "usage_type"])
-                .returning(billing_usage_records.c.record_id, billing_usage_records.c.usage_type)
-            )
-            inserted.update((row.record_id, row.usage_type) for row in conn.execute(returning))
+        if usages:
+            result = conn.execute(raw, [_raw_row(u) for u in usages])
+            inserted.update((row.record_id, row.usage_type) for row in result)
         totals: dict[tuple[str, datetime, str, str, str, str, str], int] = {}
         for usage in usages:
             # Removed once counted: a record repeated within the event counts once.
@@ -164,14 +161,13 @@ class BillingMeter:
                 key = _hourly_key(usage)
                 totals[key] = totals.get(key, 0) + usage.quantity
         rows = [dict(zip(_HOURLY_KEY, key, strict=True), quantity=q) for key, q in totals.items()]
-        for chunk in _chunks(rows):
-            statement = insert(billing_usage_hourly).values(chunk)
-            conn.execute(
-                statement.on_conflict_do_update(
-                    index_elements=list(_HOURLY_KEY),
-                    set_={"quantity": billing_usage_hourly.c.quantity + statement.excluded.quantity},
-                )
+        if rows:
+            statement = insert(billing_usage_hourly)
+            upsert = statement.on_conflict_do_update(
+                index_elements=list(_HOURLY_KEY),
+                set_={"quantity": billing_usage_hourly.c.quantity + statement.excluded.quantity},
             )
+            conn.execute(upsert, rows)
         if rejects:
             now = self._clock.now()
             conn.execute(
@@ -221,8 +217,3 @@ def _raw_row(usage: Usage) -> dict[str, object]:
         "at": usage.at,
         "hour": usage.hour,
     }
-
-
-def _chunks(items: list[T]) -> Iterable[list[T]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
