@@ -56,8 +56,11 @@ class MeterOutbox:
     async def start(self) -> None:
         committed = await self._committed()
         await asyncio.to_thread(self._journal.open, committed)
-        while await self.flush() >= self._settings.max_records:
-            pass  # an earlier process's backlog, published before anything new is served
+        # An earlier process's backlog is published before anything new is served: a full
+        # batch means there may be more.
+        backlog = True
+        while backlog:
+            backlog = await self.flush() >= self._settings.max_records
         await self._flusher.start()
 
     async def stop(self) -> None:
