@@ -227,7 +227,9 @@ class Instance:
             async with asyncio.timeout(timeout):
                 await self._writer.drain()
                 reply_head, body = await asyncio.shield(future)
-            if not reply_head.get("ok"):
+            if self._kill_reason is not None:
+                error = self._kill_reason  # ended by the platform; what it answered after is moot
+            elif not reply_head.get("ok"):
                 error = _error(reply_head.get("error", {}))
         except TimeoutError:
             error = InvocationError(wire.TIMEOUT, f"the function did not finish within {timeout:g}s")
@@ -259,10 +261,12 @@ class Instance:
             capture.append(chunk)
             if capture.total > self._settings.output_cap_bytes and self._kill_reason is None:
                 cap = self._settings.output_cap_bytes >> 20
-                reason = InvocationError(
+                # Decided here, not when the kill task runs: the pipe closes below at once, and
+                # a handler that then fails to write must not pass for the cause.
+                self._kill_reason = InvocationError(
                     wire.OUTPUT_TOO_LARGE, f"the function wrote more than {cap} MiB of logs"
                 )
-                asyncio.get_running_loop().create_task(self.kill(reason))
+                asyncio.get_running_loop().create_task(self.kill(self._kill_reason))
         if self._kill_reason is not None:
             # Stop reading a flood from an instance being killed; it dies regardless.
             self._close_pipe(fd)
