@@ -50,6 +50,8 @@ class Settings:
     functions_logs_retention_days: int = 7
     # Per-minute invocation metrics kept this long (a month, for the monthly statistics, and a day over).
     functions_metrics_retention_days: int = 32
+    # The price catalog (TOML, docs/billing.md); empty: the shipped defaults.
+    price_catalog: str = ""
 
     @property
     def zones(self) -> tuple[str, ...]:

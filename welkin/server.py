@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -20,7 +21,9 @@ from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from welkin import __version__
+from welkin.billing.catalog import PriceCatalog
 from welkin.billing.meter import BillingMeter, function_usages
+from welkin.billing.service import BillingService
 from welkin.config import Settings
 from welkin.core import migrate
 from welkin.core.clock import Clock, SystemClock
@@ -82,6 +85,7 @@ class Region:
     triggers: TriggerService
     trigger_sources: TriggerSources
     billing_meter: BillingMeter
+    billing: BillingService
     root_credentials: RootCredentials | None = None
     pool_start_seconds: float = 0.0
 
@@ -96,6 +100,12 @@ class Region:
         # Subscribed before the bus starts; its cursor row is made by migration 0009.
         billing_meter = BillingMeter(db, clock, settings.region, function_usages)
         events.subscribe("billing.functions", FUNCTIONS_USAGE, billing_meter.handle)
+        catalog = (
+            PriceCatalog.load(Path(settings.price_catalog))
+            if settings.price_catalog
+            else PriceCatalog.default()
+        )
+        billing = BillingService(db, clock, catalog)
         obs = Obs.build(db, clock, settings.data_dir, settings.region, events)
         functions = build_registry(settings, db, clock, iam, keyring, obs)
         invocations = Invocations.build(settings, db, clock, iam.keys, events, functions)
@@ -104,7 +114,18 @@ class Region:
         api = ApiContext(iam, settings.max_json_body_bytes)
         sources = TriggerSources(db, clock, events, routes, settings.region, api, invocations.invoker)
         return cls(
-            settings, clock, db, iam, obs, events, functions, invocations, triggers, sources, billing_meter
+            settings,
+            clock,
+            db,
+            iam,
+            obs,
+            events,
+            functions,
+            invocations,
+            triggers,
+            sources,
+            billing_meter,
+            billing,
         )
 
     async def start(self) -> None:

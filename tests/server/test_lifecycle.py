@@ -115,3 +115,18 @@ def test_bad_setting_is_refused_with_its_name(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "port must be a whole number" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_wrong_price_catalog_is_refused_before_serving(tmp_path: Path) -> None:
+    catalog = tmp_path / "prices.toml"
+    catalog.write_text('currency = "USD"\n[[price]]\nusage_type = "fgs_requests"\nprice = "cheap"\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "welkin", "up", "--data-dir", str(tmp_path / "data"), "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "WELKIN_PRICE_CATALOG": str(catalog)},
+    )
+    assert result.returncode == 2, result.stderr
+    assert "price entry 1" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -12,11 +12,13 @@ it. A crossing is a fact about (account, month, threshold, kind): the caller rec
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
 DEFAULT_THRESHOLDS = (50, 80, 100)
+_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 KINDS = ("actual", "forecast")
 
 
@@ -41,7 +43,10 @@ class Crossing:
 
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
-    """The first instant of ``month`` ("YYYY-MM", UTC) and of the next one."""
+    """The first instant of ``month`` ("YYYY-MM", UTC) and of the next one; ``ValueError``
+    for anything else ("2026-1" too)."""
+    if not _MONTH.fullmatch(month):
+        raise ValueError(f"a month is written YYYY-MM, not {month!r}")
     start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
     end = (
         start.replace(year=start.year + 1, month=1)

@@ -91,9 +91,16 @@ def serve(settings: Settings) -> int:
         return 4
     # Imported here, not at the top: every other CLI command would otherwise pay for
     # loading the whole server (about a second) before doing anything.
+    from welkin.billing.catalog import CatalogError
     from welkin.server import Region
 
-    region = Region.create(settings)
+    try:
+        region = Region.create(settings)
+    except CatalogError as exc:
+        print(f"welkin up: price catalog {settings.price_catalog}: {exc}", file=sys.stderr)
+        lock.close()
+        sock.close()
+        return 2
     config = uvicorn.Config(
         region.app(), log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=10
     )

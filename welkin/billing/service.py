@@ -1,0 +1,72 @@
+"""Billing as the edges and the CLI see it: an account's bill for a month.
+
+    billing = BillingService(db, clock, catalog)
+    bill = await billing.bill(account_id, "2026-11")
+    bill.invoice.lines, bill.invoice.billed, bill.final
+
+The month in progress (and any month not yet closed) is rated on each read from the hourly
+usage rows, so usage shows on it as soon as billing has counted it: an estimate, since more
+usage may come. Every query is confined to one account; nothing here takes a list of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from welkin.billing.budgets import month_bounds
+from welkin.billing.catalog import PriceCatalog
+from welkin.billing.rating import HourlyUsage, Invoice, month_of, rate_month
+from welkin.billing.tables import billing_usage_hourly
+from welkin.core.clock import Clock
+from welkin.core.db import Database
+
+
+@dataclass(frozen=True)
+class Bill:
+    invoice: Invoice
+    final: bool  # closed and immutable; otherwise an estimate of the month so far
+
+
+class BillingService:
+    def __init__(self, db: Database, clock: Clock, catalog: PriceCatalog) -> None:
+        self._db = db
+        self._clock = clock
+        self.catalog = catalog
+
+    def current_month(self) -> str:
+        return month_of(self._clock.now())
+
+    async def usage(self, account_id: str, month: str) -> list[HourlyUsage]:
+        """The account's hourly usage rows of ``month``, in hour order."""
+        start, end = month_bounds(month)
+        return await self._db.run_read(lambda conn: _hourly(conn, account_id, start, end))
+
+    async def bill(self, account_id: str, month: str) -> Bill:
+        rows = await self.usage(account_id, month)
+        return Bill(rate_month(month, account_id, rows, self.catalog), final=False)
+
+
+def _hourly(conn: Connection, account_id: str, start: datetime, end: datetime) -> list[HourlyUsage]:
+    t = billing_usage_hourly
+    query = (
+        select(t)
+        .where(t.c.account_id == account_id, t.c.hour >= start, t.c.hour < end)
+        .order_by(t.c.hour, t.c.usage_type, t.c.region, t.c.resource_id)
+    )
+    return [
+        HourlyUsage(
+            row.account_id,
+            row.hour,
+            row.service,
+            row.resource_type,
+            row.resource_id,
+            row.region,
+            row.usage_type,
+            row.quantity,
+        )
+        for row in conn.execute(query)
+    ]
