@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from welkin.billing.budgets import month_bounds
 from welkin.billing.catalog import PriceCatalog, PriceVersion
 
 EIGHT_PLACES = Decimal("0.00000001")
@@ -84,10 +85,12 @@ class Invoice:
 
 @dataclass
 class _Line:
+    """One line's sums in the metered base units, turned into the catalog's units once."""
+
     version: PriceVersion
     quantity: Decimal = Decimal(0)
     free: Decimal = Decimal(0)
-    charge: Decimal = Decimal(0)
+    payable: Decimal = Decimal(0)
 
 
 def month_of(at: datetime) -> str:
@@ -95,87 +98,80 @@ def month_of(at: datetime) -> str:
 
 
 def rate_month(month: str, account_id: str, rows: Iterable[HourlyUsage], catalog: PriceCatalog) -> Invoice:
+    start, end = month_bounds(month)
     ordered = sorted(rows, key=lambda r: (r.usage_type, r.hour, r.region, r.resource_id))
-    lines: dict[LineKey, _Line] = {}
+    lines: dict[tuple[str, str, str, str, str, datetime, int], _Line] = {}
+    # Per usage type, in base units: the free tier used and the chargeable quantity so far.
     free_used: dict[str, Decimal] = {}
-    charged: dict[str, Decimal] = {}  # chargeable quantity so far this month, per usage type
+    charged: dict[str, Decimal] = {}
     currency = ""
     for row in ordered:
-        if row.account_id != account_id or month_of(row.hour) != month:
+        if row.account_id != account_id or not start <= row.hour < end:
             when = row.hour.isoformat()
             raise ValueError(f"a row of {row.account_id} at {when} is not {account_id}'s {month}")
         version = catalog.price_at(row.usage_type, row.hour)
         currency = currency or version.currency
-        quantity = Decimal(row.quantity) / BASE_UNITS[version.unit]
-        used = free_used.get(row.usage_type, Decimal(0))
-        free = min(quantity, max(Decimal(0), version.free_per_month - used))
+        base = BASE_UNITS[version.unit]
+        used = free_used.get(row.usage_type, _ZERO)
+        quantity = Decimal(row.quantity)
+        free = min(quantity, max(_ZERO, version.free_per_month * base - used))
         free_used[row.usage_type] = used + free
         payable = quantity - free
-        already = charged.get(row.usage_type, Decimal(0))
+        already = charged.get(row.usage_type, _ZERO)
         charged[row.usage_type] = already + payable
-        for tier, share, charge in _by_tier(version, payable, already):
-            line = lines.setdefault(_key(row, version, tier), _Line(version))
-            line.quantity += share
-            line.charge += charge
-        if free:
-            # Free usage is shown on the line of the tier the month starts in.
-            line = lines.setdefault(_key(row, version, 0), _Line(version))
-            line.quantity += free
-            line.free += free
-    made = tuple(
-        InvoiceLine(
-            key,
-            line.version.unit,
-            line.version.per,
-            line.version.tiers[key.tier].price,
-            line.quantity,
-            line.free,
-            line.charge.quantize(EIGHT_PLACES, ROUND_HALF_UP),
-        )
-        for key, line in sorted(lines.items(), key=lambda kv: _order(kv[0]))
-    )
+        key = (row.service_type, row.resource_type, row.usage_type, row.resource_id, row.region)
+        # Free usage is shown on the line of the tier the month starts in.
+        first = lines.setdefault((*key, version.effective_from, 0), _Line(version))
+        first.quantity += quantity
+        first.free += free
+        if len(version.tiers) == 1:
+            first.payable += payable
+            continue
+        for tier, share in _by_tier(version, base, payable, already):
+            line = lines.setdefault((*key, version.effective_from, tier), _Line(version))
+            line.payable += share
+            if tier:
+                # The quantity of a later band's line is what was paid in it.
+                line.quantity += share
+                first.quantity -= share
+    made = tuple(_invoice_line(LineKey(*key), line) for key, line in sorted(lines.items()))
     total = sum((line.amount for line in made), Decimal(0)).quantize(EIGHT_PLACES)
     billed = total.quantize(CENTS, ROUND_HALF_UP)
     return Invoice(month, account_id, currency or "USD", made, total, billed, total - billed)
 
 
+_ZERO = Decimal(0)
+
+
+def _invoice_line(key: LineKey, line: _Line) -> InvoiceLine:
+    version = line.version
+    base = BASE_UNITS[version.unit]
+    price = version.tiers[key.tier].price
+    charge = line.payable / base * price / version.per
+    return InvoiceLine(
+        key,
+        version.unit,
+        version.per,
+        price,
+        line.quantity / base,
+        line.free / base,
+        charge.quantize(EIGHT_PLACES, ROUND_HALF_UP),
+    )
+
+
 def _by_tier(
-    version: PriceVersion, quantity: Decimal, already: Decimal
-) -> list[tuple[int, Decimal, Decimal]]:
-    """(tier index, quantity in it, its exact charge) for ``quantity`` after ``already``."""
-    out: list[tuple[int, Decimal, Decimal]] = []
+    version: PriceVersion, base: Decimal, quantity: Decimal, already: Decimal
+) -> list[tuple[int, Decimal]]:
+    """(tier index, base units in it) for ``quantity`` base units after ``already``."""
+    out: list[tuple[int, Decimal]] = []
     start, end = already, already + quantity
-    low = Decimal(0)
+    low = _ZERO
     for index, tier in enumerate(version.tiers):
-        high = tier.up_to
+        high = None if tier.up_to is None else tier.up_to * base
         share = (end if high is None else min(end, high)) - max(start, low)
         if share > 0:
-            out.append((index, share, version.amount(share, max(start, low))))
+            out.append((index, share))
         if high is None or high >= end:
             break
         low = high
     return out
-
-
-def _key(row: HourlyUsage, version: PriceVersion, tier: int) -> LineKey:
-    return LineKey(
-        row.service_type,
-        row.resource_type,
-        row.usage_type,
-        row.resource_id,
-        row.region,
-        version.effective_from,
-        tier,
-    )
-
-
-def _order(key: LineKey) -> tuple[str, str, str, str, str, datetime, int]:
-    return (
-        key.service_type,
-        key.resource_type,
-        key.usage_type,
-        key.resource_id,
-        key.region,
-        key.price_from,
-        key.tier,
-    )
