@@ -94,18 +94,34 @@ def month_of(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m")
 
 
-def rate_month(month: str, account_id: str, rows: Iterable[HourlyUsage], catalog: PriceCatalog) -> Invoice:
+@dataclass(frozen=True)
+class Allocation:
+    """What one hourly row comes to: its free share and its chargeable shares by tier."""
+
+    row: HourlyUsage
+    version: PriceVersion
+    quantity: Decimal  # in the version's unit
+    free: Decimal  # of ``quantity``, taken from the month's free tier
+    free_used: Decimal  # of the month's free tier for this usage type, this row's share included
+    charges: tuple[tuple[int, Decimal, Decimal], ...]  # (tier, quantity in it, exact charge)
+
+    def key(self, tier: int) -> LineKey:
+        return _key(self.row, self.version, tier)
+
+
+def allocate(
+    month: str, account_id: str, rows: Iterable[HourlyUsage], catalog: PriceCatalog
+) -> list[Allocation]:
+    """Each row's free share and charges, in the order the month's free tier and tiers are used."""
     ordered = sorted(rows, key=lambda r: (r.usage_type, r.hour, r.region, r.resource_id))
-    lines: dict[LineKey, _Line] = {}
     free_used: dict[str, Decimal] = {}
     charged: dict[str, Decimal] = {}  # chargeable quantity so far this month, per usage type
-    currency = ""
+    out: list[Allocation] = []
     for row in ordered:
         if row.account_id != account_id or month_of(row.hour) != month:
             when = row.hour.isoformat()
             raise ValueError(f"a row of {row.account_id} at {when} is not {account_id}'s {month}")
         version = catalog.price_at(row.usage_type, row.hour)
-        currency = currency or version.currency
         quantity = Decimal(row.quantity) / BASE_UNITS[version.unit]
         used = free_used.get(row.usage_type, Decimal(0))
         free = min(quantity, max(Decimal(0), version.free_per_month - used))
@@ -113,15 +129,26 @@ def rate_month(month: str, account_id: str, rows: Iterable[HourlyUsage], catalog
         payable = quantity - free
         already = charged.get(row.usage_type, Decimal(0))
         charged[row.usage_type] = already + payable
-        for tier, share, charge in _by_tier(version, payable, already):
-            line = lines.setdefault(_key(row, version, tier), _Line(version))
-            line.quantity += share
+        tiers = tuple(_by_tier(version, payable, already))
+        out.append(Allocation(row, version, quantity, free, used + free, tiers))
+    return out
+
+
+def rate_month(month: str, account_id: str, rows: Iterable[HourlyUsage], catalog: PriceCatalog) -> Invoice:
+    lines: dict[LineKey, _Line] = {}
+    currency = ""
+    for share in allocate(month, account_id, rows, catalog):
+        version = share.version
+        currency = currency or version.currency
+        for tier, quantity, charge in share.charges:
+            line = lines.setdefault(share.key(tier), _Line(version))
+            line.quantity += quantity
             line.charge += charge
-        if free:
+        if share.free:
             # Free usage is shown on the line of the tier the month starts in.
-            line = lines.setdefault(_key(row, version, 0), _Line(version))
-            line.quantity += free
-            line.free += free
+            line = lines.setdefault(share.key(0), _Line(version))
+            line.quantity += share.free
+            line.free += share.free
     made = tuple(
         InvoiceLine(
             key,
@@ -132,7 +159,7 @@ def rate_month(month: str, account_id: str, rows: Iterable[HourlyUsage], catalog
             line.free,
             line.charge.quantize(EIGHT_PLACES, ROUND_HALF_UP),
         )
-        for key, line in sorted(lines.items(), key=lambda kv: _order(kv[0]))
+        for key, line in sorted(lines.items(), key=lambda kv: line_order(kv[0]))
     )
     total = sum((line.amount for line in made), Decimal(0)).quantize(EIGHT_PLACES)
     billed = total.quantize(CENTS, ROUND_HALF_UP)
@@ -169,7 +196,7 @@ def _key(row: HourlyUsage, version: PriceVersion, tier: int) -> LineKey:
     )
 
 
-def _order(key: LineKey) -> tuple[str, str, str, str, str, datetime, int]:
+def line_order(key: LineKey) -> tuple[str, str, str, str, str, datetime, int]:
     return (
         key.service_type,
         key.resource_type,
