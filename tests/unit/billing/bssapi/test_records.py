@@ -86,8 +86,8 @@ def test_the_three_statistic_types_agree_with_each_other_and_the_invoice() -> No
         for kind in (1, 2, 3)
     }
     for found in made.values():
-        assert sum(r["amount"] for r in found) == s.bill.invoice.total  # type: ignore[misc]
-        assert sum(r["free_resource_usage"] for r in found) == 5  # type: ignore[misc]
+        assert sum(r["amount"] for r in found) == s.bill.invoice.total
+        assert sum(r["free_resource_usage"] for r in found) == 5
     assert len(made[1]) == len(s.bill.invoice.lines) == 3
     assert {r["bill_date"] for r in made[1]} == {"2026-11-01"}
     assert {r["bill_date"] for r in made[2]} == {"2026-11-01", "2026-11-02"}
