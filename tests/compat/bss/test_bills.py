@@ -57,6 +57,12 @@ def test_the_monthly_sum_is_what_the_resource_records_add_up_to(billed: tuple[Te
     assert line.consume_amount == line.official_amount.quantize(Decimal("0.01"))
     assert summed.consume_amount == line.consume_amount
     assert summed.debt_amount == line.debt_amount == line.consume_amount  # nothing is paid through Welkin
+    for project, count in (("0", 1), ("another", 0)):
+        request = ShowCustomerMonthlySumRequest(bill_cycle=this_month(), enterprise_project_id=project)
+        assert tenant.bss.show_customer_monthly_sum(request).total_count == count
+    request = ShowCustomerMonthlySumRequest(bill_cycle=this_month(), service_type_code="hws.service.type.obs")
+    emptied = tenant.bss.show_customer_monthly_sum(request)
+    assert (emptied.total_count, emptied.bill_sums, emptied.consume_amount) == (0, [], 0)
 
     records, _ = fee_records(tenant, statistic_type=1)
     assert sum(r.amount for r in records) == line.official_amount

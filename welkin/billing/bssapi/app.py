@@ -118,14 +118,16 @@ class BssApi:
         owner = await self.caller(request, BILL_VIEW)
         query = Query(request.query_params)
         cycle = query.cycle("bill_cycle")
-        wanted = {
-            "service_type_code": query.text("service_type_code"),
-            "enterprise_project_id": query.text("enterprise_project_id"),
-        }
+        service_type = query.text("service_type_code")
+        project = query.text("enterprise_project_id")
         page = query.page()
         _own_only(query, owner)
-        statement = await self.billing.statement(owner.account_id, cycle)
-        sums = matching(records.bill_sums(statement, owner), wanted)
+        bill = await self.billing.bill(owner.account_id, cycle)
+        # Sums carry no project: all of Welkin's usage is in the default one.
+        in_project = project in (None, records.DEFAULT_PROJECT)
+        sums = matching(
+            records.bill_sums(bill, owner) if in_project else [], {"service_type_code": service_type}
+        )
         body: dict[str, Json] = {
             "total_count": len(sums),
             "bill_sums": page.of(sums),

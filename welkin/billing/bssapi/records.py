@@ -1,6 +1,6 @@
 """A month's statement as BSS records: the shapes huaweicloudsdkbss parses, built from the invoice.
 
-    bill_sums(statement, owner)              # ShowCustomerMonthlySum: per service and resource type
+    bill_sums(bill, owner)                   # ShowCustomerMonthlySum: per service and resource type
     fee_records(statement, owner, hours, 3)  # ListCustomerselfResourceRecords: per cycle, day or hour
     bill_records(statement, owner, hours)    # ListCustomerBillsFeeRecords: per day, type and region
     free_records(statement)                  # ListFreeResourcesUsageRecords: free tier deductions
@@ -26,7 +26,7 @@ from welkin.billing.breakdown import HourlyCharge
 from welkin.billing.bssapi.render import AMOUNT_MEASURE, Json, measure_of, name_of
 from welkin.billing.budgets import month_bounds
 from welkin.billing.rating import CENTS, LineKey, line_order
-from welkin.billing.service import Statement
+from welkin.billing.service import Bill, Statement
 
 PAY_PER_USE = 3
 USAGE = 5  # bill type: consumption by usage
@@ -228,9 +228,9 @@ def bill_records(statement: Statement, owner: Owner, hours: Iterable[HourlyCharg
     return out
 
 
-def bill_sums(statement: Statement, owner: Owner) -> list[Record]:
+def bill_sums(bill: Bill, owner: Owner) -> list[Record]:
     """BillSumRecordInfoV2s: the invoice's lines per service and resource type."""
-    invoice = statement.bill.invoice
+    invoice = bill.invoice
     groups: dict[tuple[str, str], Decimal] = {}
     for line in invoice.lines:
         group = (line.key.service_type, line.key.resource_type)

@@ -67,7 +67,7 @@ def test_cents_are_shared_so_that_the_sums_add_up_to_the_bill() -> None:
 
 def test_monthly_sums_add_up_to_the_bill_and_owe_what_they_consume() -> None:
     s = statement(rows(), catalog())
-    sums = records.bill_sums(s, OWNER)
+    sums = records.bill_sums(s.bill, OWNER)
     assert len(sums) == 1
     [only] = sums
     assert only["official_amount"] == s.bill.invoice.total
