@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from welkin.billing.budgets import month_bounds
 from welkin.billing.catalog import PriceCatalog, PriceVersion
@@ -97,43 +98,98 @@ def month_of(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m")
 
 
-def rate_month(month: str, account_id: str, rows: Iterable[HourlyUsage], catalog: PriceCatalog) -> Invoice:
+class Allocation(NamedTuple):
+    """What one hourly row comes to: its free share and its chargeable shares by tier.
+
+    Kept in the metered base units, exact; the catalog's units are worked out on demand. A
+    tuple, not a dataclass: a month makes one per hourly row, and building those was a
+    third of rating it."""
+
+    row: HourlyUsage
+    version: PriceVersion
+    free_base: Decimal  # of the row's quantity, taken from the month's free tier
+    free_used_base: Decimal  # of the month's free tier for this usage type, this row's share included
+    shares: tuple[tuple[int, Decimal], ...]  # (tier, chargeable base units in it)
+
+    @property
+    def quantity(self) -> Decimal:
+        return Decimal(self.row.quantity) / BASE_UNITS[self.version.unit]
+
+    @property
+    def free(self) -> Decimal:
+        return self.free_base / BASE_UNITS[self.version.unit]
+
+    @property
+    def free_used(self) -> Decimal:
+        return self.free_used_base / BASE_UNITS[self.version.unit]
+
+    @property
+    def charges(self) -> tuple[tuple[int, Decimal, Decimal], ...]:
+        """(tier, quantity in it, its exact charge)."""
+        base = BASE_UNITS[self.version.unit]
+        return tuple(
+            (tier, share / base, share / base * self.version.tiers[tier].price / self.version.per)
+            for tier, share in self.shares
+        )
+
+    def key(self, tier: int) -> LineKey:
+        return _key(self.row, self.version, tier)
+
+
+def allocate(
+    month: str, account_id: str, rows: Iterable[HourlyUsage], catalog: PriceCatalog
+) -> list[Allocation]:
+    """Each row's free share and charges, in the order the month's free tier and tiers are used."""
     start, end = month_bounds(month)
     ordered = sorted(rows, key=lambda r: (r.usage_type, r.hour, r.region, r.resource_id))
-    lines: dict[tuple[str, str, str, str, str, datetime, int], _Line] = {}
     # Per usage type, in base units: the free tier used and the chargeable quantity so far.
     free_used: dict[str, Decimal] = {}
     charged: dict[str, Decimal] = {}
-    currency = ""
+    # A month has a few hundred hours and usage types: each price is looked up once.
+    prices: dict[tuple[str, datetime], tuple[PriceVersion, Decimal, Decimal]] = {}
+    out: list[Allocation] = []
     for row in ordered:
         if row.account_id != account_id or not start <= row.hour < end:
             when = row.hour.isoformat()
             raise ValueError(f"a row of {row.account_id} at {when} is not {account_id}'s {month}")
-        version = catalog.price_at(row.usage_type, row.hour)
-        currency = currency or version.currency
-        base = BASE_UNITS[version.unit]
+        price = prices.get((row.usage_type, row.hour))
+        if price is None:
+            found = catalog.price_at(row.usage_type, row.hour)
+            base = BASE_UNITS[found.unit]
+            price = prices[(row.usage_type, row.hour)] = (found, base, found.free_per_month * base)
+        version, base, allowance = price
         used = free_used.get(row.usage_type, _ZERO)
         quantity = Decimal(row.quantity)
-        free = min(quantity, max(_ZERO, version.free_per_month * base - used))
+        free = min(quantity, allowance - used) if allowance > used else _ZERO
         free_used[row.usage_type] = used + free
         payable = quantity - free
         already = charged.get(row.usage_type, _ZERO)
         charged[row.usage_type] = already + payable
-        key = (row.service_type, row.resource_type, row.usage_type, row.resource_id, row.region)
-        # Free usage is shown on the line of the tier the month starts in.
-        first = lines.setdefault((*key, version.effective_from, 0), _Line(version))
-        first.quantity += quantity
-        first.free += free
         if len(version.tiers) == 1:
-            first.payable += payable
-            continue
-        for tier, share in _by_tier(version, base, payable, already):
+            shares: tuple[tuple[int, Decimal], ...] = ((0, payable),) if payable else ()
+        else:
+            shares = tuple(_by_tier(version, base, payable, already))
+        out.append(Allocation(row, version, free, used + free, shares))
+    return out
+
+
+def rate_month(month: str, account_id: str, rows: Iterable[HourlyUsage], catalog: PriceCatalog) -> Invoice:
+    lines: dict[tuple[str, str, str, str, str, datetime, int], _Line] = {}
+    currency = ""
+    for share in allocate(month, account_id, rows, catalog):
+        version = share.version
+        currency = currency or version.currency
+        row = share.row
+        key = (row.service_type, row.resource_type, row.usage_type, row.resource_id, row.region)
+        if share.free_base:
+            # Free usage is shown on the line of the tier the month starts in.
+            line = lines.setdefault((*key, version.effective_from, 0), _Line(version))
+            line.quantity += share.free_base
+            line.free += share.free_base
+        for tier, payable in share.shares:
             line = lines.setdefault((*key, version.effective_from, tier), _Line(version))
-            line.payable += share
-            if tier:
-                # The quantity of a later band's line is what was paid in it.
-                line.quantity += share
-                first.quantity -= share
+            line.quantity += payable
+            line.payable += payable
     made = tuple(_invoice_line(LineKey(*key), line) for key, line in sorted(lines.items()))
     total = sum((line.amount for line in made), Decimal(0)).quantize(EIGHT_PLACES)
     billed = total.quantize(CENTS, ROUND_HALF_UP)
@@ -175,3 +231,27 @@ def _by_tier(
             break
         low = high
     return out
+
+
+def _key(row: HourlyUsage, version: PriceVersion, tier: int) -> LineKey:
+    return LineKey(
+        row.service_type,
+        row.resource_type,
+        row.usage_type,
+        row.resource_id,
+        row.region,
+        version.effective_from,
+        tier,
+    )
+
+
+def line_order(key: LineKey) -> tuple[str, str, str, str, str, datetime, int]:
+    return (
+        key.service_type,
+        key.resource_type,
+        key.usage_type,
+        key.resource_id,
+        key.region,
+        key.price_from,
+        key.tier,
+    )

@@ -14,12 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.engine import Connection
 
+from welkin.billing.breakdown import FreeDeduction, HourlyCharge, free_deductions, hourly_charges
 from welkin.billing.budgets import month_bounds
 from welkin.billing.catalog import PriceCatalog
-from welkin.billing.rating import HourlyUsage, Invoice, month_of, rate_month
+from welkin.billing.rating import HourlyUsage, Invoice, allocate, month_of, rate_month
 from welkin.billing.tables import billing_usage_hourly
 from welkin.core.clock import Clock
 from welkin.core.db import Database
@@ -29,6 +30,15 @@ from welkin.core.db import Database
 class Bill:
     invoice: Invoice
     final: bool  # closed and immutable; otherwise an estimate of the month so far
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A month's bill with its lines broken down by hour, and the free tier's deductions."""
+
+    bill: Bill
+    hours: tuple[HourlyCharge, ...]  # the hours of each line add up to the line
+    free: tuple[FreeDeduction, ...]
 
 
 class BillingService:
@@ -48,6 +58,21 @@ class BillingService:
     async def bill(self, account_id: str, month: str) -> Bill:
         rows = await self.usage(account_id, month)
         return Bill(rate_month(month, account_id, rows, self.catalog), final=False)
+
+    async def statement(self, account_id: str, month: str) -> Statement:
+        bill = await self.bill(account_id, month)
+        allocations = allocate(month, account_id, await self.usage(account_id, month), self.catalog)
+        return Statement(bill, tuple(hourly_charges(allocations)), tuple(free_deductions(allocations)))
+
+    async def months(self, account_id: str) -> list[str]:
+        """Every month from the account's first usage to its last, in order."""
+        span = await self._db.run_read(lambda conn: _span(conn, account_id))
+        if span is None:
+            return []
+        months = [month_of(span[0])]
+        while months[-1] != month_of(span[1]):
+            months.append(month_of(month_bounds(months[-1])[1]))
+        return months
 
 
 def _hourly(conn: Connection, account_id: str, start: datetime, end: datetime) -> list[HourlyUsage]:
@@ -78,3 +103,11 @@ def _utc(raw: object) -> datetime:
     """A stored hour: a datetime from PostgreSQL, SQLite's text otherwise."""
     at = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw))
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def _span(conn: Connection, account_id: str) -> tuple[datetime, datetime] | None:
+    t = billing_usage_hourly
+    first, last = conn.execute(
+        select(func.min(t.c.hour), func.max(t.c.hour)).where(t.c.account_id == account_id)
+    ).one()
+    return None if first is None else (first, last)
