@@ -130,3 +130,19 @@ async def test_bodies_not_downloaded_count_no_bytes() -> None:
     await tally.send({"type": "http.response.start", "status": 200, "headers": []})
     await tally.send({"type": "http.response.body", "body": b"<xml/>", "more_body": False})
     assert records == [0]
+
+
+async def test_a_body_is_recorded_before_the_bytes_that_complete_its_content_length() -> None:
+    sent: list[Message] = []
+    records: list[tuple[int, int]] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    tally = ResponseTally(send, lambda n: records.append((n, len(sent))), counts_body=True)
+    await tally.send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"8")]})
+    await tally.send({"type": "http.response.body", "body": b"x" * 5, "more_body": True})
+    assert records == []
+    await tally.send({"type": "http.response.body", "body": b"x" * 3, "more_body": True})
+    await tally.send({"type": "http.response.body", "body": b"", "more_body": False})
+    assert records == [(8, 2)]

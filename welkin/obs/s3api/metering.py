@@ -46,24 +46,29 @@ class ResponseTally:
     """Stands in for one response's ``send``: counts the body bytes handed on, and records
     the request once, with them.
 
-    The record is made just before the last body message goes out, so a client that got
-    the whole response is billed even when the process dies at once after; a response cut
-    short (a client that went away, a failed read) is recorded by ``finish`` with what was
-    sent until then.
+    The record is made just before the body's last bytes go out (the message that ends it,
+    or the one that completes its Content-Length, after which a client has its answer), so
+    a client that got the whole response is billed even when the process dies at once
+    after; a response cut short (a client that went away, a failed read) is recorded by
+    ``finish`` with what was sent until then.
     """
 
     def __init__(self, send: Send, record: Callable[[int], None], counts_body: bool) -> None:
         self._send = send
         self._record = record
         self._counts_body = counts_body
+        self._length: int | None = None
         self._sent = 0
         self._recorded = False
 
     async def send(self, message: Message) -> None:
-        if message["type"] == "http.response.body":
+        if message["type"] == "http.response.start" and self._counts_body:
+            self._length = _content_length(message)
+        elif message["type"] == "http.response.body":
             if self._counts_body:
                 self._sent += len(message.get("body", b""))
-            if not message.get("more_body", False):
+            completes = self._length is not None and self._sent >= self._length
+            if completes or not message.get("more_body", False):
                 self.finish()
         await self._send(message)
 
@@ -71,3 +76,10 @@ class ResponseTally:
         if not self._recorded:
             self._recorded = True
             self._record(self._sent)
+
+
+def _content_length(message: Message) -> int | None:
+    for name, value in message.get("headers", []):
+        if name.lower() == b"content-length" and value.isdigit():
+            return int(value)
+    return None
