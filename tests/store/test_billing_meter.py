@@ -228,3 +228,35 @@ async def test_obs_request_records_count_once_by_class_with_their_bytes_out(
         "obs_requests_read": 2,
         "obs_traffic_out": 750,
     }
+
+
+async def test_obs_usage_published_before_billing_first_ran_is_billed(
+    db: Database, clock: ManualClock
+) -> None:
+    # Migration 0010 made billing.obs's cursor, as 0009 did billing.functions's.
+    bus = EventBus(db, clock, poll_interval=0.05)
+    early = {
+        "record_id": "early",
+        "account_id": "owner",
+        "bucket": "photos",
+        "kind": "request",
+        "class": "write",
+        "bytes_out": 0,
+        "at": "2026-11-22T12:15:00+00:00",
+    }
+    await db.run_write(lambda conn: bus.publish(conn, "obs.usage", {"records": [early]}))
+    billing, handled = BillingMeter(db, clock, REGION, obs_usages), asyncio.Event()
+
+    async def handle(delivered: Event) -> None:
+        await billing.handle(delivered)
+        handled.set()
+
+    bus.subscribe("billing.obs", "obs.usage", handle)
+    await bus.start()
+    try:
+        async with asyncio.timeout(10):
+            await handled.wait()
+    finally:
+        await bus.stop()
+    quantity = await db.run_read(lambda conn: conn.scalar(select(func.sum(billing_usage_hourly.c.quantity))))
+    assert quantity == 1
