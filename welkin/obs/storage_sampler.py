@@ -23,8 +23,6 @@ before it was made, and a deleted bucket no longer is; empty buckets yield no re
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,10 +36,9 @@ from sqlalchemy.engine import Connection
 from welkin.core.clock import Clock
 from welkin.core.db import Database
 from welkin.core.events import EventBus
+from welkin.core.flusher import Flusher
 from welkin.obs import tables as t
 from welkin.obs.usage_meter import TOPIC
-
-log = logging.getLogger("welkin.obs")
 
 HOUR = timedelta(hours=1)
 _SAMPLER = "storage"
@@ -140,19 +137,17 @@ class StorageSampler:
         self._clock = clock
         self._settings = settings
         self._lock = asyncio.Lock()
-        self._task: asyncio.Task[None] | None = None
+        # Its throttled logging, for a store that is down for an hour; its last round at
+        # stop samples an hour that has just ended.
+        self._flusher = Flusher("bucket storage samples", self.sample_due, settings.check_interval)
 
     async def start(self) -> None:
         """Sample the hours missed while the server was down, then keep sampling."""
         await self.sample_due()
-        self._task = asyncio.create_task(self._run(), name="obs-storage-sampler")
+        await self._flusher.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._flusher.stop()
 
     async def sample_due(self) -> int:
         """Sample every hour that has ended and was not sampled; how many records were published."""
@@ -186,14 +181,6 @@ class StorageSampler:
         # Last: on PostgreSQL publishing queues other publishers until this commits.
         if batches:
             self._events.publish_many(conn, TOPIC, batches)
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self._settings.check_interval)
-            try:
-                await self.sample_due()
-            except Exception:
-                log.exception("sampling bucket storage failed; will retry")
 
 
 def _last_sampled(conn: Connection) -> datetime | None:
