@@ -52,6 +52,8 @@ class Settings:
     functions_metrics_retention_days: int = 32
     # The price catalog (TOML, docs/billing.md); empty: the shipped defaults.
     price_catalog: str = ""
+    # OBS storage is billed with each object counted as at least this many bytes (Huawei's 64 KB).
+    obs_min_billable_object_bytes: int = 65536
 
     @property
     def zones(self) -> tuple[str, ...]:

@@ -24,7 +24,7 @@ from welkin import __version__
 from welkin.billing.bssapi.app import PREFIXES as BSS_PREFIXES
 from welkin.billing.bssapi.app import bss_app
 from welkin.billing.catalog import PriceCatalog
-from welkin.billing.meter import BillingMeter, function_usages
+from welkin.billing.meter import BillingMeter, function_usages, obs_usages
 from welkin.billing.service import BillingService
 from welkin.config import Settings
 from welkin.core import migrate
@@ -70,6 +70,9 @@ from welkin.obs.s3api.routing import Routes
 from welkin.obs.s3api.tagging_handlers import TaggingHandlers
 from welkin.obs.s3api.versioning_handlers import VersioningHandlers
 from welkin.obs.service import Obs
+from welkin.obs.storage_sampler import StorageSampler, StorageSettings
+from welkin.obs.usage_meter import TOPIC as OBS_USAGE
+from welkin.obs.usage_meter import ObsUsageMeter
 
 
 @dataclass
@@ -88,6 +91,8 @@ class Region:
     trigger_sources: TriggerSources
     billing_meter: BillingMeter
     billing: BillingService
+    obs_meter: ObsUsageMeter
+    storage_sampler: StorageSampler
     root_credentials: RootCredentials | None = None
     pool_start_seconds: float = 0.0
 
@@ -108,6 +113,12 @@ class Region:
             else PriceCatalog.default()
         )
         billing = BillingService(db, clock, catalog)
+        # Its cursor row is made by migration 0010.
+        obs_billing = BillingMeter(db, clock, settings.region, obs_usages)
+        events.subscribe("billing.obs", OBS_USAGE, obs_billing.handle)
+        obs_meter = ObsUsageMeter.build(db, events, clock, settings.data_dir)
+        storage = StorageSettings(min_object_bytes=settings.obs_min_billable_object_bytes)
+        storage_sampler = StorageSampler(db, events, clock, storage)
         obs = Obs.build(db, clock, settings.data_dir, settings.region, events)
         functions = build_registry(settings, db, clock, iam, keyring, obs)
         invocations = Invocations.build(settings, db, clock, iam.keys, events, functions)
@@ -128,6 +139,8 @@ class Region:
             sources,
             billing_meter,
             billing,
+            obs_meter,
+            storage_sampler,
         )
 
     async def start(self) -> None:
@@ -136,6 +149,9 @@ class Region:
         await self.iam.audit.start()
         await self.events.start()
         await self.obs.start()
+        # Before anything is served: the last process's requests, and the hours it missed.
+        await self.obs_meter.start()
+        await self.storage_sampler.start()
         await asyncio.to_thread(self.functions.code.clear_tmp)
         await self.functions.collect_unused_code()
         self.pool_start_seconds = await self.invocations.start()
@@ -144,6 +160,8 @@ class Region:
     async def stop(self) -> None:
         await self.trigger_sources.stop()
         await self.invocations.stop()
+        await self.storage_sampler.stop()
+        await self.obs_meter.stop()
         await self.obs.stop()
         await self.events.stop()
         await self.iam.audit.stop()
@@ -169,7 +187,7 @@ class Region:
         PostObjectHandlers(
             self.iam.authn, authorizer, self.obs.buckets, self.obs.objects, self.clock
         ).register(routes)
-        return S3Api(self.iam, self.obs.buckets, routes, self.settings.s3_domains, authorizer)
+        return S3Api(self.iam, self.obs.buckets, routes, self.settings.s3_domains, authorizer, self.obs_meter)
 
     def app(self) -> ASGIApp:
         ctx = ApiContext(self.iam, self.settings.max_json_body_bytes)

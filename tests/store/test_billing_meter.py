@@ -10,7 +10,15 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from tests.store.conftest import T0
-from welkin.billing.meter import FGS_RESOURCE, FGS_SERVICE, BillingMeter, function_usages
+from welkin.billing.meter import (
+    FGS_RESOURCE,
+    FGS_SERVICE,
+    OBS_RESOURCE,
+    OBS_SERVICE,
+    BillingMeter,
+    function_usages,
+    obs_usages,
+)
 from welkin.billing.tables import billing_rejected, billing_usage_hourly, billing_usage_records
 from welkin.core.clock import ManualClock
 from welkin.core.db import Database
@@ -185,3 +193,70 @@ async def test_an_event_handled_but_not_acknowledged_is_counted_once(
         await bus.stop()
     assert first == again
     assert sum((await hourly(db)).values()) == 1 + 256 * 120
+
+
+async def test_obs_request_records_count_once_by_class_with_their_bytes_out(
+    db: Database, clock: ManualClock
+) -> None:
+    def obs_record(record_id: str, request_class: str, bytes_out: int = 0) -> dict[str, object]:
+        return {
+            "record_id": record_id,
+            "account_id": "owner",
+            "bucket": "photos",
+            "kind": "request",
+            "class": request_class,
+            "bytes_out": bytes_out,
+            "at": "2026-11-22T12:15:00+00:00",
+        }
+
+    billing = BillingMeter(db, clock, REGION, obs_usages)
+    first = Event(1, "obs.usage", {"records": [obs_record("a", "write"), obs_record("b", "read", 500)]}, T0)
+    await billing.handle(first)
+    await billing.handle(first)
+    await billing.handle(Event(2, "obs.usage", {"records": [obs_record("b", "read", 500)]}, T0))
+    await billing.handle(Event(3, "obs.usage", {"records": [obs_record("c", "read", 250)]}, T0))
+
+    def read(conn: Connection) -> dict[str, int]:
+        rows = conn.execute(select(billing_usage_hourly)).all()
+        assert {(r.account_id, r.service, r.resource_type, r.resource_id) for r in rows} == {
+            ("owner", OBS_SERVICE, OBS_RESOURCE, "photos")
+        }
+        return {r.usage_type: r.quantity for r in rows}
+
+    assert await db.run_read(read) == {
+        "obs_requests_write": 1,
+        "obs_requests_read": 2,
+        "obs_traffic_out": 750,
+    }
+
+
+async def test_obs_usage_published_before_billing_first_ran_is_billed(
+    db: Database, clock: ManualClock
+) -> None:
+    # Migration 0010 made billing.obs's cursor, as 0009 did billing.functions's.
+    bus = EventBus(db, clock, poll_interval=0.05)
+    early = {
+        "record_id": "early",
+        "account_id": "owner",
+        "bucket": "photos",
+        "kind": "request",
+        "class": "write",
+        "bytes_out": 0,
+        "at": "2026-11-22T12:15:00+00:00",
+    }
+    await db.run_write(lambda conn: bus.publish(conn, "obs.usage", {"records": [early]}))
+    billing, handled = BillingMeter(db, clock, REGION, obs_usages), asyncio.Event()
+
+    async def handle(delivered: Event) -> None:
+        await billing.handle(delivered)
+        handled.set()
+
+    bus.subscribe("billing.obs", "obs.usage", handle)
+    await bus.start()
+    try:
+        async with asyncio.timeout(10):
+            await handled.wait()
+    finally:
+        await bus.stop()
+    quantity = await db.run_read(lambda conn: conn.scalar(select(func.sum(billing_usage_hourly.c.quantity))))
+    assert quantity == 1

@@ -9,7 +9,10 @@ handler that raises is retried forever and holds back every event after it.
 A FunctionGraph invocation is two usages of the function version that ran (its URN
 qualified by the version, as FunctionGraph writes it: ``urn:fss:...:function:default:fn:latest``):
 one request (``fgs_requests``) and its billed duration times its memory (``fgs_duration``, in
-MB·ms). Another service's records need only their own ``usages_of``.
+MB·ms). An OBS request is one request of its class (``obs_requests_write`` or
+``obs_requests_read``) and, when it sent a body, its bytes (``obs_traffic_out``); an OBS
+storage sample is the byte-hours one bucket held in one storage class for one hour. Another
+service's records need only their own ``usages_of``.
 """
 
 from __future__ import annotations
@@ -33,10 +36,19 @@ log = logging.getLogger(__name__)
 
 FGS_SERVICE = "hws.service.type.functiongraph"
 FGS_RESOURCE = "hws.resource.type.function"
+OBS_SERVICE = "hws.service.type.obs"
+OBS_RESOURCE = "hws.resource.type.obs"
+# The one place a storage class meets its price: a class missing here is rejected, not
+# billed at another class's price.
+OBS_STORAGE_USAGE_TYPES = {"STANDARD": "obs_storage_standard"}
+_OBS_REQUEST_CLASSES = ("write", "read")
 # Bounds that no real invocation reaches, so a product of two can never overflow BIGINT sums.
 _MAX_DURATION_MS = 10**9
 _MAX_MEMORY_MB = 10**6
 _MAX_TEXT = 1024
+# A petabyte sent in one response, an exabyte-hour in one bucket: far past any real one.
+_MAX_BYTES_OUT = 10**15
+_MAX_BYTE_HOURS = 10**18
 
 
 class Rejected(ValueError):
@@ -70,10 +82,10 @@ def _text(record: Mapping[str, object], field: str) -> str:
     return value
 
 
-def _count(record: Mapping[str, object], field: str, most: int) -> int:
+def _count(record: Mapping[str, object], field: str, most: int, least: int = 1) -> int:
     value = record.get(field)
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
-        raise Rejected(f"{field} must be a whole number from 1 to {most}")
+    if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
+        raise Rejected(f"{field} must be a whole number from {least} to {most}")
     return value
 
 
@@ -105,8 +117,35 @@ def function_usages(record: Mapping[str, object], region: str) -> list[Usage]:
     ]
 
 
+def obs_usages(record: Mapping[str, object], region: str) -> list[Usage]:
+    """The usages of one ``obs.usage`` record (a request or a storage sample), for its bucket."""
+    record_id = _text(record, "record_id")
+    common = (_text(record, "account_id"), OBS_SERVICE, OBS_RESOURCE, _text(record, "bucket"), region)
+    kind = record.get("kind")
+    if kind == "request":
+        request_class = record.get("class")
+        if request_class not in _OBS_REQUEST_CLASSES:
+            raise Rejected(f"class must be one of {', '.join(_OBS_REQUEST_CLASSES)}")
+        bytes_out = _count(record, "bytes_out", _MAX_BYTES_OUT, least=0)
+        at = _utc(record, "at")
+        usages = [Usage(record_id, f"obs_requests_{request_class}", *common, 1, at)]
+        if bytes_out:
+            usages.append(Usage(record_id, "obs_traffic_out", *common, bytes_out, at))
+        return usages
+    if kind == "storage":
+        usage_type = OBS_STORAGE_USAGE_TYPES.get(str(record.get("storage_class")))
+        if usage_type is None:
+            raise Rejected(f"storage_class must be one of {', '.join(OBS_STORAGE_USAGE_TYPES)}")
+        byte_hours = _count(record, "byte_hours", _MAX_BYTE_HOURS)
+        hour = _utc(record, "hour")
+        if hour != hour.replace(minute=0, second=0, microsecond=0):
+            raise Rejected("hour must be the start of an hour")
+        return [Usage(record_id, usage_type, *common, byte_hours, hour)]
+    raise Rejected("kind must be request or storage")
+
+
 class BillingMeter:
-    """The handler of one billing consumer (``billing.functions``, later ``billing.obs``)."""
+    """The handler of one billing consumer (``billing.functions``, ``billing.obs``)."""
 
     def __init__(self, db: Database, clock: Clock, region: str, usages_of: UsagesOf) -> None:
         self._db = db

@@ -106,3 +106,12 @@ trash = Table(
     Column("blob", String(80), primary_key=True),
     Column("queued_at", UtcDateTime, nullable=False),
 )
+
+# The last UTC hour whose storage was sampled for billing (its start), moved on in the
+# transaction that publishes the hour's records.
+storage_sampled = Table(
+    "obs_storage_sampled",
+    metadata,
+    Column("sampler", String(32), primary_key=True),
+    Column("hour", UtcDateTime, nullable=False),
+)

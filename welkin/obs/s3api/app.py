@@ -9,7 +9,8 @@ Any Welkin error on the way becomes ``<Error><Code>..</Code>..</Error>`` with S3
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from functools import partial
 from urllib.parse import unquote
 
 from starlette.requests import Request
@@ -32,9 +33,11 @@ from welkin.obs.s3api.dialect import (
     is_api_version_probe,
     rename_response_headers,
 )
+from welkin.obs.s3api.metering import ResponseTally, billed_request
 from welkin.obs.s3api.request import S3Request, body_left_unread, parse_query
 from welkin.obs.s3api.routing import Routes, Target
 from welkin.obs.s3api.xml import error_body
+from welkin.obs.usage_meter import RequestMeter
 
 log = logging.getLogger("welkin.obs")
 
@@ -65,6 +68,13 @@ def s3_code(error: core.WelkinError, presigned: bool) -> tuple[str, int, str]:
     return error.code, error.status, error.message
 
 
+@dataclass
+class _Exchange:
+    """What handling a request found out, kept for metering even when it ended in an error."""
+
+    s3: S3Request | None = None
+
+
 class S3Api:
     def __init__(
         self,
@@ -73,8 +83,11 @@ class S3Api:
         routes: Routes,
         domains: tuple[str, ...],
         authorizer: Authorizer,
+        meter: RequestMeter | None,
     ) -> None:
+        """``meter``: where billed requests are recorded; None records none."""
         self._iam = iam
+        self._meter = meter
         self._buckets = buckets
         self._routes = routes
         self._authorizer = authorizer
@@ -85,8 +98,9 @@ class S3Api:
             return
         request = Request(scope, receive)
         query = parse_query(scope.get("query_string", b""))
+        exchange = _Exchange()
         try:
-            response = await self._handle(request, query)
+            response = await self._handle(request, query, exchange)
         except errors.NotModified as exc:
             response = Response(status_code=304, headers=exc.headers)
         except core.WelkinError as error:
@@ -98,7 +112,16 @@ class S3Api:
             response = self._error(request, query, internal)
         response.headers["x-amz-request-id"] = request_id(scope)
         rename_response_headers(response, Dialect.of(request.headers, query))
-        await response(scope, receive, send)
+        billed = billed_request(request.method, exchange.s3, response.status_code)
+        if self._meter is None or billed is None:
+            await response(scope, receive, send)
+            return
+        record = partial(self._meter.record_request, billed.account_id, billed.bucket, billed.request_class)
+        tally = ResponseTally(send, record, counts_body=request.method == "GET")
+        try:
+            await response(scope, receive, tally.send)
+        finally:
+            tally.finish()
 
     def _error(self, request: Request, query: dict[str, str], error: core.WelkinError) -> Response:
         presigned = "X-Amz-Signature" in query or "Signature" in query
@@ -138,7 +161,7 @@ class S3Api:
         bucket, _, key = path[1:].partition("/")
         return bucket or None, key or None
 
-    async def _handle(self, request: Request, query: dict[str, str]) -> Response:
+    async def _handle(self, request: Request, query: dict[str, str], exchange: _Exchange) -> Response:
         if is_api_version_probe(request.method, query):
             return api_version_response()
         bucket_name, key = self._address(request)
@@ -150,7 +173,7 @@ class S3Api:
         operation, handler = self._routes.find(request.method, target, query, headers)
         signed = await self._iam.authn.check_signature(view, None)
         requester = signed.principal if signed is not None else None
-        s3 = S3Request(request, bucket_name, key, requester, headers, operation, query)
+        s3 = exchange.s3 = S3Request(request, bucket_name, key, requester, headers, operation, query)
         if bucket_name and operation not in ("CreateBucket", "PostObject", "PreflightCors"):
             s3.bucket = await self._buckets.get(bucket_name)
         if operation not in ("PreflightCors", "PostObject"):
