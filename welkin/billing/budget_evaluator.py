@@ -1,0 +1,128 @@
+"""The background task that notices budget crossings and records each once.
+
+    evaluator = BudgetEvaluator(store, billing, clock, interval=60)
+    await evaluator.start()                      # every ``interval`` seconds, until stop()
+    new = await evaluator.evaluate(clock.now())  # or one pass, directly
+
+One pass reads every budget with what its month has recorded (two queries), rates only the
+accounts that still have a crossing left to notify (one read of the month's usage each, the
+same read a bill is), and inserts all new crossings in one transaction, skipping any already
+there: evaluating again, here or in another process, never notifies twice. Each new one is
+logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime
+
+from welkin.billing.budget_store import BudgetMonth, BudgetStore, Notification
+from welkin.billing.budgets import KINDS, crossings, forecast
+from welkin.billing.rating import EIGHT_PLACES, month_of
+from welkin.billing.service import BillingService
+from welkin.core.clock import Clock
+
+log = logging.getLogger(__name__)
+
+
+class BudgetEvaluator:
+    def __init__(self, store: BudgetStore, billing: BillingService, clock: Clock, interval: float) -> None:
+        self._store = store
+        self._billing = billing
+        self._clock = clock
+        self._interval = interval
+        self._task: asyncio.Task[None] | None = None
+        self._wrong_currency: set[str] = set()  # budget ids already warned about
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="budget evaluation")
+
+    async def stop(self) -> None:
+        # Cancelled, not drained: a pass cut short records nothing twice when the next
+        # process evaluates again, and it loses nothing that pass would not find again.
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        failing = False
+        while True:
+            await asyncio.sleep(self._interval)
+            try:
+                await self.evaluate(self._clock.now())
+            except Exception:
+                # Logged when failures start and when they end, not on every round.
+                if not failing:
+                    log.exception("evaluating budgets failed; trying again every %s s", self._interval)
+                failing = True
+            else:
+                if failing:
+                    log.warning("evaluating budgets works again")
+                failing = False
+
+    async def evaluate(self, now: datetime) -> list[Notification]:
+        """Record the crossings of ``now``'s month not recorded yet; the new ones come back."""
+        month = month_of(now)
+        found: list[Notification] = []
+        for state in await self._store.month_state(month):
+            if self._settled(state) or not self._same_currency(state):
+                continue
+            budget = state.budget
+            spent = (await self._billing.bill(budget.account_id, month)).invoice.total
+            figures = {
+                "actual": spent,
+                "forecast": forecast(spent, month, now).quantize(EIGHT_PLACES),
+            }
+            for crossing in crossings(budget.budget, spent, month, now):
+                if (crossing.threshold, crossing.kind) in state.recorded:
+                    continue
+                found.append(
+                    Notification(
+                        budget.account_id,
+                        budget.budget_id,
+                        month,
+                        crossing.threshold,
+                        crossing.kind,
+                        figures[crossing.kind],
+                        budget.budget.amount,
+                        budget.currency,
+                        now,
+                    )
+                )
+        recorded = await self._store.record(found)
+        for n in recorded:
+            log.info(
+                "budget of account %s: %s cost of %s reached %d%% of %s %s (%s %s)",
+                n.account_id,
+                n.kind,
+                n.month,
+                n.threshold,
+                n.amount,
+                n.currency,
+                n.figure,
+                n.currency,
+            )
+        return recorded
+
+    @staticmethod
+    def _settled(state: BudgetMonth) -> bool:
+        """Every crossing the month can have is recorded: nothing to rate."""
+        return all((t, k) in state.recorded for t in state.budget.budget.thresholds for k in KINDS)
+
+    def _same_currency(self, state: BudgetMonth) -> bool:
+        budget = state.budget
+        if budget.currency == self._billing.catalog.currency:
+            return True
+        if budget.budget_id not in self._wrong_currency:
+            self._wrong_currency.add(budget.budget_id)
+            log.warning(
+                "budget of account %s is in %s but prices are in %s: not evaluated until it is set again",
+                budget.account_id,
+                budget.currency,
+                self._billing.catalog.currency,
+            )
+        return False
