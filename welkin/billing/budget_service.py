@@ -62,7 +62,7 @@ class BudgetService:
         try:
             budget = Budget(amount, tuple(thresholds))
         except ValueError as exc:
-            raise errors.InvalidArgument(f"{str(exc)[0].upper()}{str(exc)[1:]}.") from None
+            raise _invalid(exc) from None
         return await self._store.put(account_id, budget, self.currency, self._clock.now())
 
     async def get(self, account_id: str) -> AccountBudget:
@@ -88,5 +88,11 @@ class BudgetService:
             try:
                 month_bounds(month)
             except ValueError as exc:
-                raise errors.InvalidArgument(f"{str(exc)[0].upper()}{str(exc)[1:]}.") from None
+                raise _invalid(exc) from None
         return await self._store.notifications(account_id, month)
+
+
+def _invalid(exc: ValueError) -> errors.InvalidArgument:
+    """The pure module's reason, as a sentence for the wire."""
+    text = str(exc)
+    return errors.InvalidArgument(f"{text[:1].upper()}{text[1:]}.")

@@ -144,8 +144,8 @@ def _record(conn: Connection, notifications: list[Notification]) -> list[Notific
             "month": n.month,
             "threshold": n.threshold,
             "kind": n.kind,
-            "figure": str(n.figure),
-            "amount": str(n.amount),
+            "figure": format(n.figure, "f"),
+            "amount": format(n.amount, "f"),
             "currency": n.currency,
             "notified_at": n.notified_at,
         }
