@@ -52,6 +52,8 @@ class Settings:
     functions_metrics_retention_days: int = 32
     # The price catalog (TOML, docs/billing.md); empty: the shipped defaults.
     price_catalog: str = ""
+    # How often budgets are checked against the month's cost so far.
+    billing_budget_interval_seconds: int = 60
 
     @property
     def zones(self) -> tuple[str, ...]:

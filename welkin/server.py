@@ -21,6 +21,10 @@ from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from welkin import __version__
+from welkin.billing.budget_api import BudgetApi
+from welkin.billing.budget_evaluator import BudgetEvaluator
+from welkin.billing.budget_service import BudgetService
+from welkin.billing.budget_store import BudgetStore
 from welkin.billing.catalog import PriceCatalog
 from welkin.billing.meter import BillingMeter, function_usages
 from welkin.billing.service import BillingService
@@ -86,6 +90,8 @@ class Region:
     trigger_sources: TriggerSources
     billing_meter: BillingMeter
     billing: BillingService
+    budgets: BudgetService
+    budget_evaluator: BudgetEvaluator
     root_credentials: RootCredentials | None = None
     pool_start_seconds: float = 0.0
 
@@ -106,6 +112,10 @@ class Region:
             else PriceCatalog.default()
         )
         billing = BillingService(db, clock, catalog)
+        budget_store = BudgetStore(db)
+        budgets = BudgetService(budget_store, billing, clock)
+        interval = settings.billing_budget_interval_seconds
+        budget_evaluator = BudgetEvaluator(budget_store, billing, clock, interval)
         obs = Obs.build(db, clock, settings.data_dir, settings.region, events)
         functions = build_registry(settings, db, clock, iam, keyring, obs)
         invocations = Invocations.build(settings, db, clock, iam.keys, events, functions)
@@ -126,6 +136,8 @@ class Region:
             sources,
             billing_meter,
             billing,
+            budgets,
+            budget_evaluator,
         )
 
     async def start(self) -> None:
@@ -138,8 +150,10 @@ class Region:
         await self.functions.collect_unused_code()
         self.pool_start_seconds = await self.invocations.start()
         await self.trigger_sources.start()
+        await self.budget_evaluator.start()
 
     async def stop(self) -> None:
+        await self.budget_evaluator.stop()
         await self.trigger_sources.stop()
         await self.invocations.stop()
         await self.obs.stop()
@@ -180,6 +194,7 @@ class Region:
                     *PermissionApi(ctx).routes(),
                     *KeyApi(ctx).routes(),
                     *AccountApi(ctx).routes(),
+                    *BudgetApi(ctx, self.budgets).routes(),
                 ],
                 default=route_not_found("IAM"),
             ),
