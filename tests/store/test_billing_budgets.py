@@ -13,6 +13,7 @@ from sqlalchemy import insert
 from welkin.billing.budget_evaluator import BudgetEvaluator
 from welkin.billing.budget_service import BudgetService
 from welkin.billing.budget_store import BudgetStore
+from welkin.billing.budgets import Budget
 from welkin.billing.catalog import PriceCatalog
 from welkin.billing.meter import FGS_RESOURCE, FGS_SERVICE
 from welkin.billing.service import BillingService
@@ -50,7 +51,9 @@ class World:
         self.evaluator = BudgetEvaluator(store, billing, clock, interval=60)
         self.functions = 0  # each spend is another function's, so rows never collide
 
-    async def spend(self, account: str, dollars: int, hour: datetime | None = None) -> None:
+    async def spend(
+        self, account: str, dollars: int, hour: datetime | None = None, usage_type: str = "fgs_requests"
+    ) -> None:
         self.functions += 1
         at = (hour or self.clock.now()).replace(minute=0, second=0, microsecond=0)
         row = {
@@ -60,7 +63,7 @@ class World:
             "resource_type": FGS_RESOURCE,
             "resource_id": f"urn:fss:r1:{account}:function:default:fn{self.functions}",
             "region": "r1",
-            "usage_type": "fgs_requests",
+            "usage_type": usage_type,
             "quantity": dollars,
         }
         await self.db.run_write(lambda conn: conn.execute(insert(billing_usage_hourly), [row]))
@@ -186,6 +189,24 @@ async def test_usage_of_another_month_counts_for_that_month_only(db: Database) -
     await w.budgets.set("a", Decimal("10"))
     await w.spend("a", 100, datetime(2026, 11, 30, 23, tzinfo=UTC))
     assert await w.evaluate() == set()
+
+
+async def test_a_budget_that_cannot_be_evaluated_holds_back_no_other(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    w = world_at(db, datetime(2026, 11, 30, 12, tzinfo=UTC))
+    for account in ("unpriced", "euros", "fine"):
+        await w.budgets.set(account, Decimal("10"))
+        await w.spend(account, 9)
+    await w.spend("unpriced", 1, usage_type="obs_traffic_out")  # this catalog has no such price
+    await BudgetStore(db).put("euros", Budget(Decimal("10")), "EUR", w.clock.now())  # prices changed currency
+    assert {a for a, _, _ in await w.evaluate()} == {"fine"}
+    assert await w.evaluate() == set()
+    assert len(await w.listed("fine")) == 4
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 2  # once each, not on every pass
+    assert any("unpriced" in m and "obs_traffic_out" in m for m in warnings)
+    assert any("euros" in m and "EUR" in m for m in warnings)
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 from datetime import datetime
+from decimal import Decimal
 
 from welkin.billing.budget_store import BudgetMonth, BudgetStore, Notification
 from welkin.billing.budgets import KINDS, crossings, forecast
@@ -34,7 +35,7 @@ class BudgetEvaluator:
         self._clock = clock
         self._interval = interval
         self._task: asyncio.Task[None] | None = None
-        self._wrong_currency: set[str] = set()  # budget ids already warned about
+        self._warned: set[tuple[str, str]] = set()  # (budget id, warning) already logged
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="budget evaluation")
@@ -71,28 +72,13 @@ class BudgetEvaluator:
         for state in await self._store.month_state(month):
             if self._settled(state) or not self._same_currency(state):
                 continue
-            budget = state.budget
-            spent = (await self._billing.bill(budget.account_id, month)).invoice.total
-            figures = {
-                "actual": spent,
-                "forecast": forecast(spent, month, now).quantize(EIGHT_PLACES),
-            }
-            for crossing in crossings(budget.budget, spent, month, now):
-                if (crossing.threshold, crossing.kind) in state.recorded:
-                    continue
-                found.append(
-                    Notification(
-                        budget.account_id,
-                        budget.budget_id,
-                        month,
-                        crossing.threshold,
-                        crossing.kind,
-                        figures[crossing.kind],
-                        budget.budget.amount,
-                        budget.currency,
-                        now,
-                    )
-                )
+            try:
+                spent = (await self._billing.bill(state.budget.account_id, month)).invoice.total
+            except LookupError as exc:
+                # Usage the catalog has no price for: this account cannot be rated, the rest can.
+                self._warn_once(state, str(exc))
+                continue
+            found += _new(state, month, spent, now)
         recorded = await self._store.record(found)
         for n in recorded:
             log.info(
@@ -117,12 +103,32 @@ class BudgetEvaluator:
         budget = state.budget
         if budget.currency == self._billing.catalog.currency:
             return True
-        if budget.budget_id not in self._wrong_currency:
-            self._wrong_currency.add(budget.budget_id)
-            log.warning(
-                "budget of account %s is in %s but prices are in %s: not evaluated until it is set again",
-                budget.account_id,
-                budget.currency,
-                self._billing.catalog.currency,
-            )
+        self._warn_once(state, f"it is in {budget.currency}, prices are in {self._billing.catalog.currency}")
         return False
+
+    def _warn_once(self, state: BudgetMonth, reason: str) -> None:
+        """Logged once per budget and reason, not on every pass."""
+        if (state.budget.budget_id, reason) not in self._warned:
+            self._warned.add((state.budget.budget_id, reason))
+            log.warning("budget of account %s not evaluated: %s", state.budget.account_id, reason)
+
+
+def _new(state: BudgetMonth, month: str, spent: Decimal, now: datetime) -> list[Notification]:
+    """The crossings of ``spent`` not yet recorded for ``state``'s budget."""
+    budget = state.budget
+    figures = {"actual": spent, "forecast": forecast(spent, month, now).quantize(EIGHT_PLACES)}
+    return [
+        Notification(
+            budget.account_id,
+            budget.budget_id,
+            month,
+            crossing.threshold,
+            crossing.kind,
+            figures[crossing.kind],
+            budget.budget.amount,
+            budget.currency,
+            now,
+        )
+        for crossing in crossings(budget.budget, spent, month, now)
+        if (crossing.threshold, crossing.kind) not in state.recorded
+    ]
