@@ -16,6 +16,7 @@ import pytest
 
 from tests.cli.conftest import Account, Cli
 from tests.conftest import ROOT, Welkin, start_welkin, stop_welkin
+from welkin.cli.client import sign
 
 HELLO = ROOT / "examples" / "functions" / "hello"
 PATH = "/welkin/v1/billing/budget"
@@ -178,12 +179,13 @@ def test_bad_budgets_are_refused_with_a_reason(tenant_login: Cli, account: Accou
     assert call(account, "GET", PATH).status_code == 404  # nothing was stored
 
 
-def test_reading_and_changing_a_budget_need_permission(tenant_login: Cli) -> None:
+def test_reading_and_changing_a_budget_need_permission(tenant_login: Cli, shared_welkin: Welkin) -> None:
     admin = tenant_login
     admin.ok("budget", "set", "10")
+    keys: dict[str, dict[str, str]] = {}
     for user in ("reader", "nobody"):
         admin.ok("iam", "user", "create", user)
-        key = json.loads(admin.ok("iam", "key", "create", "--user", user, "-o", "json"))
+        key = keys[user] = json.loads(admin.ok("iam", "key", "create", "--user", user, "-o", "json"))
         admin.ok(
             "login",
             "--access-key",
@@ -207,3 +209,9 @@ def test_reading_and_changing_a_budget_need_permission(tenant_login: Cli) -> Non
         assert denied.returncode == 1, denied.stderr
         assert "AccessDenied" in denied.stderr
     assert admin.json("budget", "show")["amount"] == "10"
+    request = httpx.Request("GET", f"{shared_welkin.url}{PATH}")
+    sign(request, keys["nobody"]["access"], keys["nobody"]["secret"])
+    with httpx.Client() as client:
+        response = client.send(request)
+    assert response.status_code == 403
+    assert response.json()["error_code"] == "AccessDenied"
