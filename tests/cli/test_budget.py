@@ -129,12 +129,21 @@ def test_real_calls_cross_the_budget_once_and_only_its_account_sees_it(
     assert listed == found
     assert "actual cost of" in shared_welkin.output.read_text()  # each one logged, too
 
-    # Another account sees none of it, and has no budget of its own.
+    # Another account sees none of it, has no budget of its own, and cannot ask for this one's.
     other = new_account(shared_welkin, operator_token)
     assert call(other, "GET", f"{PATH}/notifications").json() == {"notifications": []}
     missing = call(other, "GET", PATH)
     assert missing.status_code == 404
     assert missing.json()["error_code"] == "NotFound"
+    theirs = f"/welkin/v1/billing/accounts/{account.name}/budget"
+    assert call(other, "GET", theirs).status_code == 403
+    assert call(other, "GET", f"{theirs}/notifications").status_code == 403
+    # The operator can, by the account's name.
+    login = ["login", "--endpoint", shared_welkin.url, "--account", "admin", "--profile", "op"]
+    cli.ok(*login, stdin=shared_welkin.password + "\n")
+    assert cli.json("budget", "notifications", "--account", account.name, "--profile", "op") == found
+    assert cli.json("budget", "show", "--account", account.name, "--profile", "op")["amount"] == "2"
+    assert cli.run("budget", "show", "--account", "no-such-account", "--profile", "op").returncode == 1
 
     # A higher budget keeps what was notified; removing it keeps that too.
     assert cli.json("budget", "set", "100", "-t", "1", "-t", "2")["thresholds"] == [1, 2]

@@ -6,8 +6,10 @@
     GET    /welkin/v1/billing/budget/notifications   ?month=YYYY-MM, newest first
 
 Reading needs ``bss:budget:view`` (BSS ReadonlyAccess grants it), changing
-``bss:budget:update`` (BSS Administrator, Tenant Administrator). Errors are Huawei's
-``{"error_code", "error_msg"}``.
+``bss:budget:update`` (BSS Administrator, Tenant Administrator). The operator reads any
+account's, by name, under ``/welkin/v1/billing/accounts/{name}/budget[/notifications]``,
+with the right to list accounts; nobody changes another account's budget. Errors are
+Huawei's ``{"error_code", "error_msg"}``.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from welkin.iam.models import Principal
 VIEW = "bss:budget:view"
 UPDATE = "bss:budget:update"
 _PATH = "/welkin/v1/billing/budget"
+_ACCOUNT_PATH = "/welkin/v1/billing/accounts/{name}/budget"
 
 
 class BudgetApi:
@@ -45,12 +48,30 @@ class BudgetApi:
             Route(
                 f"{_PATH}/notifications", self.notifications, methods=["GET"], name="ListBudgetNotifications"
             ),
+            Route(_ACCOUNT_PATH, self.show, methods=["GET"], name="ShowAccountBudget"),
+            Route(
+                f"{_ACCOUNT_PATH}/notifications",
+                self.notifications,
+                methods=["GET"],
+                name="ListAccountBudgetNotifications",
+            ),
         ]
 
     async def _caller(self, request: Request, action: str) -> Principal:
         principal = await self.ctx.caller(request)
         await self.ctx.iam.permissions.authorize(principal, action)
         return principal
+
+    async def _read_account(self, request: Request) -> str:
+        """The account whose budget a read is of: the caller's, or the one the operator names."""
+        name = request.path_params.get("name")
+        if name is None:
+            return (await self._caller(request, VIEW)).account_id
+        principal = await self.ctx.caller(request)
+        for account in await self.ctx.iam.identity.accounts(principal):  # the operator's only
+            if account.name == name:
+                return account.id
+        raise errors.NotFound(f"Account {name!r} does not exist.")
 
     async def put(self, request: Request) -> Response:
         principal = await self._caller(request, UPDATE)
@@ -64,8 +85,8 @@ class BudgetApi:
         return JSONResponse({"budget": _status(status)})
 
     async def show(self, request: Request) -> Response:
-        principal = await self._caller(request, VIEW)
-        return JSONResponse({"budget": _status(await self.budgets.status(principal.account_id))})
+        account_id = await self._read_account(request)
+        return JSONResponse({"budget": _status(await self.budgets.status(account_id))})
 
     async def delete(self, request: Request) -> Response:
         principal = await self._caller(request, UPDATE)
@@ -73,8 +94,8 @@ class BudgetApi:
         return Response(status_code=204)
 
     async def notifications(self, request: Request) -> Response:
-        principal = await self._caller(request, VIEW)
-        found = await self.budgets.notifications(principal.account_id, request.query_params.get("month"))
+        account_id = await self._read_account(request)
+        found = await self.budgets.notifications(account_id, request.query_params.get("month"))
         return JSONResponse({"notifications": [_notification(n) for n in found]})
 
 

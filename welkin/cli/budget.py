@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import typer
 
@@ -17,7 +18,14 @@ app = typer.Typer(
 )
 
 PATH = "/welkin/v1/billing/budget"
+AccountOpt = Annotated[
+    str | None, typer.Option("--account", help="Another account's, by name (the operator only).")
+]
 _NOTIFICATION_COLUMNS = ("notified_at", "month", "kind", "threshold", "figure", "amount", "currency")
+
+
+def _path(account: str | None) -> str:
+    return f"/welkin/v1/billing/accounts/{quote(account, safe='')}/budget" if account else PATH
 
 
 def _show(budget: dict[str, Any], output: Format) -> None:
@@ -86,13 +94,14 @@ def set_budget(
 
 
 @app.command("show")
-def show(profile: ProfileOpt = None, output: OutputOpt = Format.table) -> None:
+def show(account: AccountOpt = None, profile: ProfileOpt = None, output: OutputOpt = Format.table) -> None:
     """Show the budget, and what the month has cost so far and is on course to cost.
 
     \b
     Examples:
       1. welkin budget show
       2. welkin budget show --output json
+      3. welkin budget show --account acme        (the operator)
 
     \b
     Exit codes: 0 ok; 1 refused by the server (4xx), no budget set too; 2 usage error;
@@ -101,7 +110,7 @@ def show(profile: ProfileOpt = None, output: OutputOpt = Format.table) -> None:
     with handled():
         client, _ = open_client(profile)
         with client:
-            budget = client.get(PATH)["budget"]
+            budget = client.get(_path(account))["budget"]
     _show(budget, output)
 
 
@@ -127,6 +136,7 @@ def remove(profile: ProfileOpt = None, output: OutputOpt = Format.table) -> None
 @app.command("notifications")
 def notifications(
     month: Annotated[str | None, typer.Option(help="Only this month, YYYY-MM.")] = None,
+    account: AccountOpt = None,
     profile: ProfileOpt = None,
     output: OutputOpt = Format.table,
 ) -> None:
@@ -137,6 +147,7 @@ def notifications(
     Examples:
       1. welkin budget notifications
       2. welkin budget notifications --month 2026-11 --output json
+      3. welkin budget notifications --account acme        (the operator)
 
     \b
     Exit codes: 0 ok; 1 refused by the server (4xx); 2 usage error; 3 cannot connect / server error.
@@ -144,5 +155,6 @@ def notifications(
     with handled():
         client, _ = open_client(profile)
         with client:
-            found = client.get(f"{PATH}/notifications", {"month": month} if month else None)["notifications"]
+            query = {"month": month} if month else None
+            found = client.get(f"{_path(account)}/notifications", query)["notifications"]
     emit_list(found, _NOTIFICATION_COLUMNS, output)
