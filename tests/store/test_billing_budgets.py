@@ -184,6 +184,22 @@ async def test_accounts_are_evaluated_and_listed_apart(db: Database) -> None:
     assert (await w.budgets.status("b")).spent == Decimal("5.00000000")
 
 
+async def test_one_pass_rates_many_accounts_each_against_its_own_budget(db: Database) -> None:
+    w = world_at(db, datetime(2026, 11, 30, 12, tzinfo=UTC))
+    for i in range(1, 21):
+        await w.budgets.set(f"acct-{i}", Decimal(10 * i))
+        await w.spend(f"acct-{i}", 60)  # 600 % of the first budget, 30 % of the last
+    found = await w.evaluate()
+    for i in range(1, 21):
+        expected = {t for t in (50, 80, 100) if 10 * i * t <= 60 * 100}
+        assert {t for a, t, k in found if a == f"acct-{i}" and k == "actual"} == expected
+        listed = await w.budgets.notifications(f"acct-{i}")
+        assert {(n.figure, n.amount) for n in listed if n.kind == "actual"} <= {
+            (Decimal(60), Decimal(10 * i))
+        }
+    assert await w.evaluate() == set()
+
+
 async def test_usage_of_another_month_counts_for_that_month_only(db: Database) -> None:
     w = world_at(db, datetime(2026, 12, 15, tzinfo=UTC))
     await w.budgets.set("a", Decimal("10"))

@@ -6,7 +6,7 @@
 
 One pass reads every budget with what its month has recorded (two queries), rates only the
 accounts that still have a crossing left to notify (one read of the month's usage each, the
-same read a bill is), and inserts all new crossings in one transaction, skipping any already
+same read a bill is, a few at a time), and inserts all new crossings in one transaction, skipping any already
 there: evaluating again, here or in another process, never notifies twice. Each new one is
 logged.
 """
@@ -26,6 +26,8 @@ from welkin.billing.service import BillingService
 from welkin.core.clock import Clock
 
 log = logging.getLogger(__name__)
+# Accounts rated at once: as many as SQLite's reader threads, a few connections of PostgreSQL's pool.
+_PARALLEL_READS = 4
 
 
 class BudgetEvaluator:
@@ -68,17 +70,25 @@ class BudgetEvaluator:
     async def evaluate(self, now: datetime) -> list[Notification]:
         """Record the crossings of ``now``'s month not recorded yet; the new ones come back."""
         month = month_of(now)
+        due = [
+            s for s in await self._store.month_state(month) if not self._settled(s) and self._same_currency(s)
+        ]
         found: list[Notification] = []
-        for state in await self._store.month_state(month):
-            if self._settled(state) or not self._same_currency(state):
-                continue
-            try:
-                spent = (await self._billing.bill(state.budget.account_id, month)).invoice.total
-            except LookupError as exc:
-                # Usage the catalog has no price for: this account cannot be rated, the rest can.
-                self._warn_once(state, str(exc))
-                continue
-            found += _new(state, month, spent, now)
+        reads = asyncio.Semaphore(_PARALLEL_READS)
+
+        async def rate(state: BudgetMonth) -> None:
+            async with reads:
+                try:
+                    spent = (await self._billing.bill(state.budget.account_id, month)).invoice.total
+                except LookupError as exc:
+                    # Usage the catalog has no price for: this account cannot be rated, the rest can.
+                    self._warn_once(state, str(exc))
+                    return
+            found.extend(_new(state, month, spent, now))
+
+        async with asyncio.TaskGroup() as group:
+            for state in due:
+                group.create_task(rate(state))
         recorded = await self._store.record(found)
         for n in recorded:
             log.info(
