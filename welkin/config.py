@@ -54,6 +54,8 @@ class Settings:
     price_catalog: str = ""
     # OBS storage is billed with each object counted as at least this many bytes (Huawei's 64 KB).
     obs_min_billable_object_bytes: int = 65536
+    # How often budgets are checked against the month's cost so far.
+    billing_budget_interval_seconds: int = 60
 
     @property
     def zones(self) -> tuple[str, ...]:

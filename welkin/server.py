@@ -23,6 +23,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from welkin import __version__
 from welkin.billing.bssapi.app import PREFIXES as BSS_PREFIXES
 from welkin.billing.bssapi.app import bss_app
+from welkin.billing.budget_api import BudgetApi
+from welkin.billing.budget_evaluator import BudgetEvaluator
+from welkin.billing.budget_service import BudgetService
+from welkin.billing.budget_store import BudgetStore
 from welkin.billing.catalog import PriceCatalog
 from welkin.billing.meter import BillingMeter, function_usages, obs_usages
 from welkin.billing.service import BillingService
@@ -93,6 +97,8 @@ class Region:
     billing: BillingService
     obs_meter: ObsUsageMeter
     storage_sampler: StorageSampler
+    budgets: BudgetService
+    budget_evaluator: BudgetEvaluator
     root_credentials: RootCredentials | None = None
     pool_start_seconds: float = 0.0
 
@@ -119,6 +125,10 @@ class Region:
         obs_meter = ObsUsageMeter.build(db, events, clock, settings.data_dir)
         storage = StorageSettings(min_object_bytes=settings.obs_min_billable_object_bytes)
         storage_sampler = StorageSampler(db, events, clock, storage)
+        budget_store = BudgetStore(db)
+        budgets = BudgetService(budget_store, billing, clock)
+        interval = settings.billing_budget_interval_seconds
+        budget_evaluator = BudgetEvaluator(budget_store, billing, clock, interval)
         obs = Obs.build(db, clock, settings.data_dir, settings.region, events)
         functions = build_registry(settings, db, clock, iam, keyring, obs)
         invocations = Invocations.build(settings, db, clock, iam.keys, events, functions)
@@ -141,6 +151,8 @@ class Region:
             billing,
             obs_meter,
             storage_sampler,
+            budgets,
+            budget_evaluator,
         )
 
     async def start(self) -> None:
@@ -156,8 +168,10 @@ class Region:
         await self.functions.collect_unused_code()
         self.pool_start_seconds = await self.invocations.start()
         await self.trigger_sources.start()
+        await self.budget_evaluator.start()
 
     async def stop(self) -> None:
+        await self.budget_evaluator.stop()
         await self.trigger_sources.stop()
         await self.invocations.stop()
         await self.storage_sampler.stop()
@@ -200,6 +214,7 @@ class Region:
                     *PermissionApi(ctx).routes(),
                     *KeyApi(ctx).routes(),
                     *AccountApi(ctx).routes(),
+                    *BudgetApi(ctx, self.budgets).routes(),
                 ],
                 default=route_not_found("IAM"),
             ),

@@ -21,6 +21,7 @@ COMMANDS = [
     *(["fn", "versions", c] for c in ("ls", "publish")),
     *(["fn", "alias", c] for c in ("set", "ls", "rm")),
     *(["fn", "trigger", c] for c in ("add", "ls", "rm")),
+    *(["budget", c] for c in ("set", "show", "rm", "notifications")),
 ]
 
 

@@ -134,6 +134,11 @@ class PriceCatalog:
         return cls(versions)
 
     @property
+    def currency(self) -> str:
+        """The one currency of every price (a catalog has at least one)."""
+        return next(iter(self._by_type.values()))[0].currency
+
+    @property
     def usage_types(self) -> list[str]:
         return sorted(self._by_type)
 

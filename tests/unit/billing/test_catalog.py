@@ -131,3 +131,8 @@ def test_an_operators_file_is_read_and_a_broken_one_named(tmp_path: Path) -> Non
         PriceCatalog.load(path)
     with pytest.raises(CatalogError, match="cannot read"):
         PriceCatalog.load(tmp_path / "missing.toml")
+
+
+def test_a_catalog_says_its_one_currency() -> None:
+    assert PriceCatalog.default().currency == "USD"
+    assert catalog(entry(), currency="EUR").currency == "EUR"
