@@ -52,6 +52,8 @@ class Settings:
     functions_metrics_retention_days: int = 32
     # The price catalog (TOML, docs/billing.md); empty: the shipped defaults.
     price_catalog: str = ""
+    # A month (UTC) closes this long after its end: usage still on its way is counted first.
+    billing_close_grace_seconds: int = 3600
 
     @property
     def zones(self) -> tuple[str, ...]:

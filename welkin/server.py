@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -22,6 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from welkin import __version__
 from welkin.billing.catalog import PriceCatalog
+from welkin.billing.invoices import CloseSettings, MonthCloser, Settle
 from welkin.billing.meter import BillingMeter, function_usages
 from welkin.billing.service import BillingService
 from welkin.config import Settings
@@ -69,6 +71,9 @@ from welkin.obs.s3api.tagging_handlers import TaggingHandlers
 from welkin.obs.s3api.versioning_handlers import VersioningHandlers
 from welkin.obs.service import Obs
 
+# Billing's bus consumers: a month closes once each has counted what was published before.
+BILLING_FUNCTIONS = "billing.functions"
+
 
 @dataclass
 class Region:
@@ -86,6 +91,7 @@ class Region:
     trigger_sources: TriggerSources
     billing_meter: BillingMeter
     billing: BillingService
+    billing_closer: MonthCloser
     root_credentials: RootCredentials | None = None
     pool_start_seconds: float = 0.0
 
@@ -99,7 +105,7 @@ class Region:
         events = EventBus(db, clock)
         # Subscribed before the bus starts; its cursor row is made by migration 0009.
         billing_meter = BillingMeter(db, clock, settings.region, function_usages)
-        events.subscribe("billing.functions", FUNCTIONS_USAGE, billing_meter.handle)
+        events.subscribe(BILLING_FUNCTIONS, FUNCTIONS_USAGE, billing_meter.handle)
         catalog = (
             PriceCatalog.load(Path(settings.price_catalog))
             if settings.price_catalog
@@ -109,6 +115,16 @@ class Region:
         obs = Obs.build(db, clock, settings.data_dir, settings.region, events)
         functions = build_registry(settings, db, clock, iam, keyring, obs)
         invocations = Invocations.build(settings, db, clock, iam.keys, events, functions)
+        closer = MonthCloser(
+            db,
+            clock,
+            catalog,
+            CloseSettings(
+                grace=timedelta(seconds=settings.billing_close_grace_seconds),
+                prune_after=max(timedelta(days=2), 2 * events.retention),
+            ),
+            Settle(drains=[invocations.usage.flush], consumers=[BILLING_FUNCTIONS]),
+        )
         routes = HttpRoutes(db, clock)
         triggers = TriggerService(db, clock, functions, BucketLink(obs.buckets, iam.permissions), routes)
         api = ApiContext(iam, settings.max_json_body_bytes)
@@ -126,6 +142,7 @@ class Region:
             sources,
             billing_meter,
             billing,
+            closer,
         )
 
     async def start(self) -> None:
@@ -138,8 +155,12 @@ class Region:
         await self.functions.collect_unused_code()
         self.pool_start_seconds = await self.invocations.start()
         await self.trigger_sources.start()
+        # Last: a month that ended while the server was down closes now, once what the
+        # meters left has been counted.
+        await self.billing_closer.start()
 
     async def stop(self) -> None:
+        await self.billing_closer.stop()
         await self.trigger_sources.stop()
         await self.invocations.stop()
         await self.obs.stop()

@@ -69,6 +69,9 @@ class InvoiceLine:
     quantity: Decimal  # in ``unit``, free tier included
     free_applied: Decimal  # of ``quantity``
     amount: Decimal  # 8 decimal places
+    # None for the invoice's own month; "YYYY-MM" for an adjustment: late usage of that
+    # closed month (welkin.billing.adjustments).
+    adjusts: str | None = None
 
 
 @dataclass(frozen=True)
@@ -132,11 +135,16 @@ def rate_month(month: str, account_id: str, rows: Iterable[HourlyUsage], catalog
             line.free,
             line.charge.quantize(EIGHT_PLACES, ROUND_HALF_UP),
         )
-        for key, line in sorted(lines.items(), key=lambda kv: _order(kv[0]))
+        for key, line in sorted(lines.items(), key=lambda kv: line_order(kv[0]))
     )
-    total = sum((line.amount for line in made), Decimal(0)).quantize(EIGHT_PLACES)
+    return invoice_of(month, account_id, currency or "USD", made)
+
+
+def invoice_of(month: str, account_id: str, currency: str, lines: tuple[InvoiceLine, ...]) -> Invoice:
+    """The invoice of ``lines``: their sum, and that sum billed to the cent, half up."""
+    total = sum((line.amount for line in lines), Decimal(0)).quantize(EIGHT_PLACES)
     billed = total.quantize(CENTS, ROUND_HALF_UP)
-    return Invoice(month, account_id, currency or "USD", made, total, billed, total - billed)
+    return Invoice(month, account_id, currency, lines, total, billed, total - billed)
 
 
 def _by_tier(
@@ -169,7 +177,7 @@ def _key(row: HourlyUsage, version: PriceVersion, tier: int) -> LineKey:
     )
 
 
-def _order(key: LineKey) -> tuple[str, str, str, str, str, datetime, int]:
+def line_order(key: LineKey) -> tuple[str, str, str, str, str, datetime, int]:
     return (
         key.service_type,
         key.resource_type,

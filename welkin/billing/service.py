@@ -1,34 +1,50 @@
-"""Billing as the edges and the CLI see it: an account's bill for a month.
+"""Billing as the edges and the CLI see it: an account's bills and invoices.
 
     billing = BillingService(db, clock, catalog)
     bill = await billing.bill(account_id, "2026-11")
-    bill.invoice.lines, bill.invoice.billed, bill.final
+    bill.invoice.lines, bill.invoice.billed, bill.final, bill.status
+    await billing.invoices(account_id)          # every month, newest first
+    await billing.mark_paid(account_id, "2026-10")
 
-The month in progress (and any month not yet closed) is rated on each read from the hourly
-usage rows, so usage shows on it as soon as billing has counted it: an estimate, since more
-usage may come. Every query is confined to one account; nothing here takes a list of them.
+A closed month's bill is its stored final invoice (``welkin.billing.invoices`` closes months).
+A month not yet closed is rated on each read from the hourly usage rows, with adjustment
+lines for late usage of closed months: an estimate, since more usage may come. Every query
+is confined to one account; nothing here takes a list of them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from welkin.billing import invoice_store as store
 from welkin.billing.budgets import month_bounds
 from welkin.billing.catalog import PriceCatalog
-from welkin.billing.rating import HourlyUsage, Invoice, month_of, rate_month
-from welkin.billing.tables import billing_usage_hourly
+from welkin.billing.invoice_store import InvoiceSummary
+from welkin.billing.invoices import closed_for, statement
+from welkin.billing.rating import HourlyUsage, Invoice, month_of
+from welkin.core import errors
 from welkin.core.clock import Clock
 from welkin.core.db import Database
+
+ESTIMATED = "estimated"
 
 
 @dataclass(frozen=True)
 class Bill:
     invoice: Invoice
     final: bool  # closed and immutable; otherwise an estimate of the month so far
+    status: str = ESTIMATED  # ESTIMATED | "closed" (final, unpaid) | "paid"
+    closed_at: datetime | None = None
+    paid_at: datetime | None = None
+
+    @property
+    def adjustments(self) -> Decimal:
+        """What the invoice bills for late usage of earlier months."""
+        return sum((line.amount for line in self.invoice.lines if line.adjusts), Decimal(0))
 
 
 class BillingService:
@@ -43,30 +59,59 @@ class BillingService:
     async def usage(self, account_id: str, month: str) -> list[HourlyUsage]:
         """The account's hourly usage rows of ``month``, in hour order."""
         start, end = month_bounds(month)
-        return await self._db.run_read(lambda conn: _hourly(conn, account_id, start, end))
+        return await self._db.run_read(lambda conn: store.hourly(conn, account_id, start, end))
 
     async def bill(self, account_id: str, month: str) -> Bill:
-        rows = await self.usage(account_id, month)
-        return Bill(rate_month(month, account_id, rows, self.catalog), final=False)
+        """The final invoice of a closed month, else the estimate; ``ValueError`` for a month
+        not written YYYY-MM."""
+        month_bounds(month)
+        return await self._db.run_read(lambda conn: self._bill(conn, account_id, month))
 
+    def _bill(self, conn: Connection, account_id: str, month: str) -> Bill:
+        closed = store.closed_invoice(conn, account_id, month)
+        if closed is not None:
+            return Bill(closed.invoice, True, closed.status, closed.closed_at, closed.paid_at)
+        return Bill(statement(conn, self.catalog, account_id, month).invoice, False)
 
-def _hourly(conn: Connection, account_id: str, start: datetime, end: datetime) -> list[HourlyUsage]:
-    t = billing_usage_hourly
-    query = (
-        select(t)
-        .where(t.c.account_id == account_id, t.c.hour >= start, t.c.hour < end)
-        .order_by(t.c.hour, t.c.usage_type, t.c.region, t.c.resource_id)
-    )
-    return [
-        HourlyUsage(
-            row.account_id,
-            row.hour,
-            row.service,
-            row.resource_type,
-            row.resource_id,
-            row.region,
-            row.usage_type,
-            row.quantity,
-        )
-        for row in conn.execute(query)
-    ]
+    async def invoices(self, account_id: str) -> list[InvoiceSummary]:
+        """The account's closed invoices and the months still open, newest first.
+
+        Open: the month in progress, and the month before while it waits to close and the
+        account has usage in it."""
+        current = self.current_month()
+        start, _ = month_bounds(current)
+        previous = month_of(start - timedelta(days=1))
+        return await self._db.run_read(lambda conn: self._invoices(conn, account_id, current, previous))
+
+    def _invoices(
+        self, conn: Connection, account_id: str, current: str, previous: str
+    ) -> list[InvoiceSummary]:
+        found = store.summaries(conn, account_id)
+        closed = closed_for(conn, account_id)
+        open_months = [current]
+        first, last = month_bounds(previous)
+        if previous not in closed and store.usage_total(conn, account_id, first, last):
+            open_months.append(previous)
+        for month in open_months:
+            if month in closed:
+                continue
+            invoice = statement(conn, self.catalog, account_id, month).invoice
+            found.append(
+                InvoiceSummary(month, ESTIMATED, invoice.currency, invoice.total, invoice.billed, None, None)
+            )
+        return sorted(found, key=lambda s: s.month, reverse=True)
+
+    async def mark_paid(self, account_id: str, month: str) -> Bill:
+        """Record that a closed invoice was paid: its status, never its lines or figures."""
+        month_bounds(month)
+        now = self._clock.now()
+
+        def pay(conn: Connection) -> Bill:
+            if store.closed_invoice(conn, account_id, month) is None:
+                if month in closed_for(conn, account_id):
+                    raise errors.NotFound(f"There is no invoice of {month}: nothing was billed.")
+                raise errors.Conflict(f"{month} is not closed yet: only a final invoice can be paid.")
+            store.set_paid(conn, account_id, month, now)
+            return self._bill(conn, account_id, month)
+
+        return await self._db.run_write(pay)
