@@ -174,10 +174,11 @@ class MonthCloser:
             if month not in closed:
                 months.append(month)
             at = store.first_usage_hour(conn, month_bounds(month)[1])
-        # The last due month closes even with no usage in it once any month has closed
-        # before: late usage of an earlier month is billed on it.
+        # The last due month closes even with no usage in it once there is an earlier month
+        # to close or closed: late usage of that month is billed on it.
         last = month_of(limit - timedelta(seconds=1))
-        if closed and last not in closed and last not in months and min(closed) < last:
+        earlier = [m for m in (*closed, *months) if m < last]
+        if earlier and last not in closed and last not in months:
             months.append(last)
         return months
 
