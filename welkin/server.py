@@ -22,6 +22,7 @@ from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from welkin import __version__
+from welkin.billing.api import BillingApi
 from welkin.billing.catalog import PriceCatalog
 from welkin.billing.invoices import CloseSettings, MonthCloser, Settle
 from welkin.billing.meter import BillingMeter, function_usages
@@ -201,6 +202,7 @@ class Region:
                     *PermissionApi(ctx).routes(),
                     *KeyApi(ctx).routes(),
                     *AccountApi(ctx).routes(),
+                    *BillingApi(ctx, self.billing).routes(),
                 ],
                 default=route_not_found("IAM"),
             ),
