@@ -21,6 +21,8 @@ COMMANDS = [
     *(["fn", "versions", c] for c in ("ls", "publish")),
     *(["fn", "alias", c] for c in ("set", "ls", "rm")),
     *(["fn", "trigger", c] for c in ("add", "ls", "rm")),
+    ["bill"],
+    *(["bill", c] for c in ("show", "ls", "paid")),
 ]
 
 
