@@ -306,3 +306,26 @@ async def test_every_read_is_confined_to_its_account(db: Database, clock: Manual
     assert await billing.invoices("c") == [
         invoice_store.InvoiceSummary("2026-11", "estimated", "USD", Decimal(0), Decimal(0), None, None)
     ]
+
+
+async def test_late_usage_waits_for_the_month_in_its_grace_not_shown_twice(
+    db: Database, clock: ManualClock
+) -> None:
+    usage, billing = Usage(db, clock), BillingService(db, clock, PriceCatalog.default())
+    await usage.add("a", at(10))
+    clock.advance(datetime(2026, 11, 2, tzinfo=UTC) - clock.now())
+    months = closer(db, clock)
+    await months.close_due()
+    clock.advance(datetime(2026, 12, 1, 0, 30, tzinfo=UTC) - clock.now())  # November in its grace
+    await usage.add("a", at(10, 3))
+
+    assert (await billing.bill("a", "2026-12")).adjustments == 0
+    assert {line.adjusts for line in (await billing.bill("a", "2026-11")).invoice.lines} == {"2026-10"}
+    listed = [(s.month, s.status) for s in await billing.invoices("a")]
+    assert listed == [("2026-12", "estimated"), ("2026-11", "estimated"), ("2026-10", "closed")]
+
+    clock.advance(timedelta(minutes=30))
+    assert await months.close_due() == ["2026-11"]  # no usage of its own: it bills October's
+    assert (await billing.bill("a", "2026-11")).final
+    assert (await billing.bill("a", "2026-12")).adjustments == 0
+    assert [s.month for s in await billing.invoices("a")] == ["2026-12", "2026-11", "2026-10"]

@@ -91,21 +91,36 @@ def closed_for(conn: Connection, account_id: str) -> set[str]:
 
 def statement(conn: Connection, catalog: PriceCatalog, account_id: str, month: str) -> Statement:
     """The invoice ``month`` would get now: its usage, and the closed months' late usage."""
+    own = own_usage(conn, catalog, account_id, month)
+    late, usage = late_usage(conn, catalog, account_id, month)
+    return Statement(with_adjustments(own.invoice, late), {**own.usage, **usage})
+
+
+def own_usage(conn: Connection, catalog: PriceCatalog, account_id: str, month: str) -> Statement:
+    """``month``'s own usage rated, without adjustments."""
     start, end = month_bounds(month)
     rows = store.hourly(conn, account_id, start, end)
-    usage = {month: sum(row.quantity for row in rows)}
+    return Statement(rate_month(month, account_id, rows, catalog), {month: sum(row.quantity for row in rows)})
+
+
+def late_usage(
+    conn: Connection, catalog: PriceCatalog, account_id: str, before: str
+) -> tuple[list[InvoiceLine], dict[str, int]]:
+    """Adjustment lines for the late usage of every closed month before ``before``, and the
+    sums of those months' usage they bill up to."""
     late: list[InvoiceLine] = []
+    usage: dict[str, int] = {}
     billed = store.billed_usage(conn, account_id)
-    for earlier in sorted(m for m in closed_for(conn, account_id) if m < month):
+    for earlier in sorted(m for m in closed_for(conn, account_id) if m < before):
         first, last = month_bounds(earlier)
         if store.usage_total(conn, account_id, first, last) == billed.get(earlier, 0):
             continue
         # Summed from the rows rated, not the total above: usage may arrive in between.
-        earlier_rows = store.hourly(conn, account_id, first, last)
-        usage[earlier] = sum(row.quantity for row in earlier_rows)
-        rated = rate_month(earlier, account_id, earlier_rows, catalog)
+        rows = store.hourly(conn, account_id, first, last)
+        usage[earlier] = sum(row.quantity for row in rows)
+        rated = rate_month(earlier, account_id, rows, catalog)
         late.extend(difference(rated, store.billed_lines(conn, account_id, earlier)))
-    return Statement(with_adjustments(rate_month(month, account_id, rows, catalog), late), usage)
+    return late, usage
 
 
 class MonthCloser:

@@ -24,7 +24,7 @@ from welkin.billing import invoice_store as store
 from welkin.billing.budgets import month_bounds
 from welkin.billing.catalog import PriceCatalog
 from welkin.billing.invoice_store import InvoiceSummary
-from welkin.billing.invoices import closed_for, statement
+from welkin.billing.invoices import closed_for, own_usage, statement
 from welkin.billing.rating import HourlyUsage, Invoice, month_of
 from welkin.core import errors
 from welkin.core.clock import Clock
@@ -71,34 +71,41 @@ class BillingService:
         closed = store.closed_invoice(conn, account_id, month)
         if closed is not None:
             return Bill(closed.invoice, True, closed.status, closed.closed_at, closed.paid_at)
-        return Bill(statement(conn, self.catalog, account_id, month).invoice, False)
+        return Bill(self._estimate(conn, account_id, month), False)
+
+    def _estimate(self, conn: Connection, account_id: str, month: str) -> Invoice:
+        """The month rated now. Late usage shows on the month in progress, unless the month
+        before it still waits to close (its grace): that one will bill it, and an adjustment
+        shown on both would look billed twice."""
+        previous = _previous(month)
+        if month == self.current_month() and previous not in closed_for(conn, account_id):
+            return own_usage(conn, self.catalog, account_id, month).invoice
+        return statement(conn, self.catalog, account_id, month).invoice
 
     async def invoices(self, account_id: str) -> list[InvoiceSummary]:
         """The account's closed invoices and the months still open, newest first.
 
-        Open: the month in progress, and the month before while it waits to close and the
-        account has usage in it."""
+        Open: the month in progress, and the month before while it waits to close and has
+        something to bill the account."""
         current = self.current_month()
-        start, _ = month_bounds(current)
-        previous = month_of(start - timedelta(days=1))
-        return await self._db.run_read(lambda conn: self._invoices(conn, account_id, current, previous))
+        return await self._db.run_read(lambda conn: self._invoices(conn, account_id, current))
 
-    def _invoices(
-        self, conn: Connection, account_id: str, current: str, previous: str
-    ) -> list[InvoiceSummary]:
+    def _invoices(self, conn: Connection, account_id: str, current: str) -> list[InvoiceSummary]:
         found = store.summaries(conn, account_id)
         closed = closed_for(conn, account_id)
-        open_months = [current]
-        first, last = month_bounds(previous)
-        if previous not in closed and store.usage_total(conn, account_id, first, last):
-            open_months.append(previous)
-        for month in open_months:
-            if month in closed:
-                continue
-            invoice = statement(conn, self.catalog, account_id, month).invoice
-            found.append(
-                InvoiceSummary(month, ESTIMATED, invoice.currency, invoice.total, invoice.billed, None, None)
-            )
+        previous = _previous(current)
+        estimates = [self._estimate(conn, account_id, current)]
+        if previous not in closed:
+            waiting = self._estimate(conn, account_id, previous)
+            if waiting.lines:
+                estimates.append(waiting)
+        for invoice in estimates:
+            if invoice.month not in closed:
+                found.append(
+                    InvoiceSummary(
+                        invoice.month, ESTIMATED, invoice.currency, invoice.total, invoice.billed, None, None
+                    )
+                )
         return sorted(found, key=lambda s: s.month, reverse=True)
 
     async def mark_paid(self, account_id: str, month: str) -> Bill:
@@ -115,3 +122,8 @@ class BillingService:
             return self._bill(conn, account_id, month)
 
         return await self._db.run_write(pay)
+
+
+def _previous(month: str) -> str:
+    start, _ = month_bounds(month)
+    return month_of(start - timedelta(days=1))
