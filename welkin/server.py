@@ -2,8 +2,8 @@
 
 Route order matters only between protocols: a request addressed to a bucket by its
 host name (bucket.localhost) is S3's whatever its path; otherwise FunctionGraph
-(/v2/{project}/fgs/...), Huawei/Keystone paths and /health are claimed first and
-the S3 API owns every other path.
+(/v2/{project}/fgs/...), Huawei/Keystone paths, BSS (/v2/bills, /v2/accounts) and
+/health are claimed first and the S3 API owns every other path.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from welkin import __version__
 from welkin.billing.api import BillingApi
+from welkin.billing.bssapi.app import PREFIXES as BSS_PREFIXES
+from welkin.billing.bssapi.app import bss_app
 from welkin.billing.catalog import PriceCatalog
 from welkin.billing.invoices import CloseSettings, MonthCloser, Settle
 from welkin.billing.meter import BillingMeter, function_usages
@@ -233,8 +235,17 @@ class Region:
             max_request_bytes(self.settings),
         )
         http_triggers = ErrorBoundary(self.trigger_sources.http, fgs_error)
+        bss = bss_app(ctx, self.billing, self.clock)
         by_path = PrefixDispatcher(
-            {"/v3.0": huawei_app, "/welkin": huawei_app, "/v3": keystone_app, "/health": front}, s3
+            {
+                "/v3.0": huawei_app,
+                "/welkin": huawei_app,
+                "/v3": keystone_app,
+                "/health": front,
+                # No bucket can be called v2 (names have 3 characters at least), so S3 loses nothing.
+                **dict.fromkeys(BSS_PREFIXES, bss),
+            },
+            s3,
         )
 
         async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:

@@ -16,8 +16,11 @@ from welkin.core.clock import ManualClock
 from welkin.core.db import Database
 from welkin.core.events import Event, EventBus, RetryPolicy
 
-URN = "urn:fss:xx-welkin-1:p1:function:default:fn"
+FUNCTION = "urn:fss:xx-welkin-1:p1:function:default:fn"
+URN = f"{FUNCTION}:latest"  # the version that ran qualifies the resource
+V2 = f"{FUNCTION}:2"
 OTHER = "urn:fss:xx-welkin-1:p1:function:default:other"
+OTHER_URN = f"{OTHER}:latest"
 REGION = "xx-welkin-1"
 
 
@@ -26,7 +29,7 @@ def record(record_id: str, at: str = "2026-11-22T12:15:00+00:00", **changes: obj
         "record_id": record_id,
         "account_id": "acct",
         "project_id": "p1",
-        "function_urn": URN,
+        "function_urn": FUNCTION,
         "version": "latest",
         "request_id": "same-for-retries",
         "source": "async",
@@ -59,7 +62,9 @@ def meter(db: Database, clock: ManualClock) -> BillingMeter:
     return BillingMeter(db, clock, REGION, function_usages)
 
 
-async def test_records_are_summed_per_hour_function_and_usage_type(db: Database, clock: ManualClock) -> None:
+async def test_records_are_summed_per_hour_function_version_and_usage_type(
+    db: Database, clock: ManualClock
+) -> None:
     billing = meter(db, clock)
     await billing.handle(
         event(
@@ -68,6 +73,7 @@ async def test_records_are_summed_per_hour_function_and_usage_type(db: Database,
             record("b", duration_ms=1, memory_mb=128),
             record("c", at="2026-11-22T13:59:59.999+00:00"),
             record("d", function_urn=OTHER),
+            record("v", version="2"),
         )
     )
     await billing.handle(event(2, record("e", at="2026-11-22T20:15:00+08:00")))  # 12:15 UTC
@@ -78,8 +84,10 @@ async def test_records_are_summed_per_hour_function_and_usage_type(db: Database,
         ("acct", noon, URN, "fgs_duration"): 256 * 120 + 128 * 1 + 256 * 120,
         ("acct", one, URN, "fgs_requests"): 1,
         ("acct", one, URN, "fgs_duration"): 256 * 120,
-        ("acct", noon, OTHER, "fgs_requests"): 1,
-        ("acct", noon, OTHER, "fgs_duration"): 256 * 120,
+        ("acct", noon, OTHER_URN, "fgs_requests"): 1,
+        ("acct", noon, OTHER_URN, "fgs_duration"): 256 * 120,
+        ("acct", noon, V2, "fgs_requests"): 1,
+        ("acct", noon, V2, "fgs_duration"): 256 * 120,
     }
 
 

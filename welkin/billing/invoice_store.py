@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import String, func, insert, or_, select, type_coerce, update
 from sqlalchemy.engine import Connection
 
 from welkin.billing.rating import HourlyUsage, Invoice, InvoiceLine, LineKey
@@ -52,24 +52,41 @@ class InvoiceSummary:
 def hourly(conn: Connection, account_id: str, start: datetime, end: datetime) -> list[HourlyUsage]:
     """The account's hourly usage rows from ``start`` to ``end``, in hour order."""
     t = billing_usage_hourly
+    # The hour is read as the driver gives it and turned into a datetime once per distinct
+    # hour (a month has at most 744): parsing it on every row was most of a big month's read.
+    hour = type_coerce(t.c.hour, String)
     query = (
-        select(t)
+        select(
+            hour, t.c.service, t.c.resource_type, t.c.resource_id, t.c.region, t.c.usage_type, t.c.quantity
+        )
         .where(t.c.account_id == account_id, t.c.hour >= start, t.c.hour < end)
         .order_by(t.c.hour, t.c.usage_type, t.c.region, t.c.resource_id)
     )
-    return [
-        HourlyUsage(
-            row.account_id,
-            row.hour,
-            row.service,
-            row.resource_type,
-            row.resource_id,
-            row.region,
-            row.usage_type,
-            row.quantity,
+    hours: dict[object, datetime] = {}
+    made = []
+    for raw, service, resource_type, resource_id, region, usage_type, quantity in conn.execute(query):
+        at = hours.get(raw)
+        if at is None:
+            at = hours[raw] = _utc(raw)
+        made.append(
+            HourlyUsage(account_id, at, service, resource_type, resource_id, region, usage_type, quantity)
         )
-        for row in conn.execute(query)
-    ]
+    return made
+
+
+def _utc(raw: object) -> datetime:
+    """A stored hour: a datetime from PostgreSQL, SQLite's text otherwise."""
+    at = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw))
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def usage_span(conn: Connection, account_id: str) -> tuple[datetime, datetime] | None:
+    """The account's first and last hour with usage."""
+    t = billing_usage_hourly
+    first, last = conn.execute(
+        select(func.min(t.c.hour), func.max(t.c.hour)).where(t.c.account_id == account_id)
+    ).one()
+    return None if first is None else (first, last)
 
 
 def usage_total(conn: Connection, account_id: str, start: datetime, end: datetime) -> int:

@@ -20,7 +20,7 @@ A month (UTC) is due once the clock has passed its end by the grace. Closing it:
 Months close in order, and any month with usage not yet closed (one the server was down
 over, or one whose only usage arrived late) is closed whenever it is found due.
 
-The invoice of an open month (``statement``) is computed the same way on every read: the
+The invoice of an open month (``rate_open``) is computed the same way on every read: the
 month's usage rated now, with adjustments for every closed month whose usage has grown
 since it was last billed. A closed month's usage is seen to have grown by its sum of hourly
 quantities (base units, which only ever grow) differing from what was billed of it.
@@ -79,7 +79,7 @@ class Settle:
 
 
 @dataclass(frozen=True)
-class Statement:
+class Rated:
     invoice: Invoice  # the month's lines, then adjustment lines
     usage: dict[str, int]  # month: the sum of its usage (base units) this invoice bills up to
 
@@ -89,21 +89,21 @@ def closed_for(conn: Connection, account_id: str) -> set[str]:
     return store.closed_months(conn) | store.invoice_months(conn, account_id)
 
 
-def statement(conn: Connection, catalog: PriceCatalog, account_id: str, month: str) -> Statement:
+def rate_open(conn: Connection, catalog: PriceCatalog, account_id: str, month: str) -> Rated:
     """The invoice ``month`` would get now: its usage, and the closed months' late usage."""
-    own = own_usage(conn, catalog, account_id, month)
-    late, usage = late_usage(conn, catalog, account_id, month)
-    return Statement(with_adjustments(own.invoice, late), {**own.usage, **usage})
+    own = rate_own(conn, catalog, account_id, month)
+    late, usage = rate_late(conn, catalog, account_id, month)
+    return Rated(with_adjustments(own.invoice, late), {**own.usage, **usage})
 
 
-def own_usage(conn: Connection, catalog: PriceCatalog, account_id: str, month: str) -> Statement:
+def rate_own(conn: Connection, catalog: PriceCatalog, account_id: str, month: str) -> Rated:
     """``month``'s own usage rated, without adjustments."""
     start, end = month_bounds(month)
     rows = store.hourly(conn, account_id, start, end)
-    return Statement(rate_month(month, account_id, rows, catalog), {month: sum(row.quantity for row in rows)})
+    return Rated(rate_month(month, account_id, rows, catalog), {month: sum(row.quantity for row in rows)})
 
 
-def late_usage(
+def rate_late(
     conn: Connection, catalog: PriceCatalog, account_id: str, before: str
 ) -> tuple[list[InvoiceLine], dict[str, int]]:
     """Adjustment lines for the late usage of every closed month before ``before``, and the
@@ -238,7 +238,7 @@ class MonthCloser:
     def _close_one(self, conn: Connection, account_id: str, month: str) -> bool:
         if store.has_invoice(conn, account_id, month):
             return False  # written by an earlier close: never again
-        made = statement(conn, self._catalog, account_id, month)
+        made = rate_open(conn, self._catalog, account_id, month)
         store.write_invoice(conn, made.invoice, self._clock.now(), made.usage)
         return True
 

@@ -6,8 +6,9 @@ and adds only the rows it inserted to the hourly totals, so a redelivered event 
 nothing. A malformed record is kept in ``billing_rejected`` and logged, never raised: a
 handler that raises is retried forever and holds back every event after it.
 
-A FunctionGraph invocation is two usages of the function (its unqualified URN): one
-request (``fgs_requests``) and its billed duration times its memory (``fgs_duration``, in
+A FunctionGraph invocation is two usages of the function version that ran (its URN
+qualified by the version, as FunctionGraph writes it: ``urn:fss:...:function:default:fn:latest``):
+one request (``fgs_requests``) and its billed duration times its memory (``fgs_duration``, in
 MB·ms). Another service's records need only their own ``usages_of``.
 """
 
@@ -93,10 +94,11 @@ def function_usages(record: Mapping[str, object], region: str) -> list[Usage]:
     record_id = _text(record, "record_id")
     account_id = _text(record, "account_id")
     urn = _text(record, "function_urn")
+    version = _text(record, "version")
     duration_ms = _count(record, "duration_ms", _MAX_DURATION_MS)
     memory_mb = _count(record, "memory_mb", _MAX_MEMORY_MB)
     at = _utc(record, "at")
-    common = (account_id, FGS_SERVICE, FGS_RESOURCE, urn, region)
+    common = (account_id, FGS_SERVICE, FGS_RESOURCE, f"{urn}:{version}", region)
     return [
         Usage(record_id, "fgs_requests", *common, 1, at),
         Usage(record_id, "fgs_duration", *common, memory_mb * duration_ms, at),

@@ -22,7 +22,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
+from welkin.billing.budgets import month_bounds
 from welkin.billing.catalog import PriceCatalog, PriceVersion
 
 EIGHT_PLACES = Decimal("0.00000001")
@@ -87,56 +89,111 @@ class Invoice:
 
 @dataclass
 class _Line:
+    """One line's sums in the metered base units, turned into the catalog's units once."""
+
     version: PriceVersion
     quantity: Decimal = Decimal(0)
     free: Decimal = Decimal(0)
-    charge: Decimal = Decimal(0)
+    payable: Decimal = Decimal(0)
 
 
 def month_of(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m")
 
 
-def rate_month(month: str, account_id: str, rows: Iterable[HourlyUsage], catalog: PriceCatalog) -> Invoice:
+class Allocation(NamedTuple):
+    """What one hourly row comes to: its free share and its chargeable shares by tier.
+
+    Kept in the metered base units, exact; the catalog's units are worked out on demand. A
+    tuple, not a dataclass: a month makes one per hourly row, and building those was a
+    third of rating it."""
+
+    row: HourlyUsage
+    version: PriceVersion
+    free_base: Decimal  # of the row's quantity, taken from the month's free tier
+    free_used_base: Decimal  # of the month's free tier for this usage type, this row's share included
+    shares: tuple[tuple[int, Decimal], ...]  # (tier, chargeable base units in it)
+
+    @property
+    def quantity(self) -> Decimal:
+        return Decimal(self.row.quantity) / BASE_UNITS[self.version.unit]
+
+    @property
+    def free(self) -> Decimal:
+        return self.free_base / BASE_UNITS[self.version.unit]
+
+    @property
+    def free_used(self) -> Decimal:
+        return self.free_used_base / BASE_UNITS[self.version.unit]
+
+    @property
+    def charges(self) -> tuple[tuple[int, Decimal, Decimal], ...]:
+        """(tier, quantity in it, its exact charge)."""
+        base = BASE_UNITS[self.version.unit]
+        return tuple(
+            (tier, share / base, share / base * self.version.tiers[tier].price / self.version.per)
+            for tier, share in self.shares
+        )
+
+    def key(self, tier: int) -> LineKey:
+        return _key(self.row, self.version, tier)
+
+
+def allocate(
+    month: str, account_id: str, rows: Iterable[HourlyUsage], catalog: PriceCatalog
+) -> list[Allocation]:
+    """Each row's free share and charges, in the order the month's free tier and tiers are used."""
+    start, end = month_bounds(month)
     ordered = sorted(rows, key=lambda r: (r.usage_type, r.hour, r.region, r.resource_id))
-    lines: dict[LineKey, _Line] = {}
+    # Per usage type, in base units: the free tier used and the chargeable quantity so far.
     free_used: dict[str, Decimal] = {}
-    charged: dict[str, Decimal] = {}  # chargeable quantity so far this month, per usage type
-    currency = ""
+    charged: dict[str, Decimal] = {}
+    # A month has a few hundred hours and usage types: each price is looked up once.
+    prices: dict[tuple[str, datetime], tuple[PriceVersion, Decimal, Decimal]] = {}
+    out: list[Allocation] = []
     for row in ordered:
-        if row.account_id != account_id or month_of(row.hour) != month:
+        if row.account_id != account_id or not start <= row.hour < end:
             when = row.hour.isoformat()
             raise ValueError(f"a row of {row.account_id} at {when} is not {account_id}'s {month}")
-        version = catalog.price_at(row.usage_type, row.hour)
-        currency = currency or version.currency
-        quantity = Decimal(row.quantity) / BASE_UNITS[version.unit]
-        used = free_used.get(row.usage_type, Decimal(0))
-        free = min(quantity, max(Decimal(0), version.free_per_month - used))
+        price = prices.get((row.usage_type, row.hour))
+        if price is None:
+            found = catalog.price_at(row.usage_type, row.hour)
+            base = BASE_UNITS[found.unit]
+            price = prices[(row.usage_type, row.hour)] = (found, base, found.free_per_month * base)
+        version, base, allowance = price
+        used = free_used.get(row.usage_type, _ZERO)
+        quantity = Decimal(row.quantity)
+        free = min(quantity, allowance - used) if allowance > used else _ZERO
         free_used[row.usage_type] = used + free
         payable = quantity - free
-        already = charged.get(row.usage_type, Decimal(0))
+        already = charged.get(row.usage_type, _ZERO)
         charged[row.usage_type] = already + payable
-        for tier, share, charge in _by_tier(version, payable, already):
-            line = lines.setdefault(_key(row, version, tier), _Line(version))
-            line.quantity += share
-            line.charge += charge
-        if free:
+        if len(version.tiers) == 1:
+            shares: tuple[tuple[int, Decimal], ...] = ((0, payable),) if payable else ()
+        else:
+            shares = tuple(_by_tier(version, base, payable, already))
+        out.append(Allocation(row, version, free, used + free, shares))
+    return out
+
+
+def rate_month(month: str, account_id: str, rows: Iterable[HourlyUsage], catalog: PriceCatalog) -> Invoice:
+    lines: dict[tuple[str, str, str, str, str, datetime, int], _Line] = {}
+    currency = ""
+    for share in allocate(month, account_id, rows, catalog):
+        version = share.version
+        currency = currency or version.currency
+        row = share.row
+        key = (row.service_type, row.resource_type, row.usage_type, row.resource_id, row.region)
+        if share.free_base:
             # Free usage is shown on the line of the tier the month starts in.
-            line = lines.setdefault(_key(row, version, 0), _Line(version))
-            line.quantity += free
-            line.free += free
-    made = tuple(
-        InvoiceLine(
-            key,
-            line.version.unit,
-            line.version.per,
-            line.version.tiers[key.tier].price,
-            line.quantity,
-            line.free,
-            line.charge.quantize(EIGHT_PLACES, ROUND_HALF_UP),
-        )
-        for key, line in sorted(lines.items(), key=lambda kv: line_order(kv[0]))
-    )
+            line = lines.setdefault((*key, version.effective_from, 0), _Line(version))
+            line.quantity += share.free_base
+            line.free += share.free_base
+        for tier, payable in share.shares:
+            line = lines.setdefault((*key, version.effective_from, tier), _Line(version))
+            line.quantity += payable
+            line.payable += payable
+    made = tuple(_invoice_line(LineKey(*key), line) for key, line in sorted(lines.items()))
     return invoice_of(month, account_id, currency or "USD", made)
 
 
@@ -147,18 +204,37 @@ def invoice_of(month: str, account_id: str, currency: str, lines: tuple[InvoiceL
     return Invoice(month, account_id, currency, lines, total, billed, total - billed)
 
 
+_ZERO = Decimal(0)
+
+
+def _invoice_line(key: LineKey, line: _Line) -> InvoiceLine:
+    version = line.version
+    base = BASE_UNITS[version.unit]
+    price = version.tiers[key.tier].price
+    charge = line.payable / base * price / version.per
+    return InvoiceLine(
+        key,
+        version.unit,
+        version.per,
+        price,
+        line.quantity / base,
+        line.free / base,
+        charge.quantize(EIGHT_PLACES, ROUND_HALF_UP),
+    )
+
+
 def _by_tier(
-    version: PriceVersion, quantity: Decimal, already: Decimal
-) -> list[tuple[int, Decimal, Decimal]]:
-    """(tier index, quantity in it, its exact charge) for ``quantity`` after ``already``."""
-    out: list[tuple[int, Decimal, Decimal]] = []
+    version: PriceVersion, base: Decimal, quantity: Decimal, already: Decimal
+) -> list[tuple[int, Decimal]]:
+    """(tier index, base units in it) for ``quantity`` base units after ``already``."""
+    out: list[tuple[int, Decimal]] = []
     start, end = already, already + quantity
-    low = Decimal(0)
+    low = _ZERO
     for index, tier in enumerate(version.tiers):
-        high = tier.up_to
+        high = None if tier.up_to is None else tier.up_to * base
         share = (end if high is None else min(end, high)) - max(start, low)
         if share > 0:
-            out.append((index, share, version.amount(share, max(start, low))))
+            out.append((index, share))
         if high is None or high >= end:
             break
         low = high

@@ -21,11 +21,12 @@ from decimal import Decimal
 from sqlalchemy.engine import Connection
 
 from welkin.billing import invoice_store as store
+from welkin.billing.breakdown import FreeDeduction, HourlyCharge, free_deductions, hourly_charges
 from welkin.billing.budgets import month_bounds
 from welkin.billing.catalog import PriceCatalog
 from welkin.billing.invoice_store import InvoiceSummary
-from welkin.billing.invoices import closed_for, own_usage, statement
-from welkin.billing.rating import HourlyUsage, Invoice, month_of
+from welkin.billing.invoices import closed_for, rate_open, rate_own
+from welkin.billing.rating import HourlyUsage, Invoice, allocate, month_of
 from welkin.core import errors
 from welkin.core.clock import Clock
 from welkin.core.db import Database
@@ -45,6 +46,15 @@ class Bill:
     def adjustments(self) -> Decimal:
         """What the invoice bills for late usage of earlier months."""
         return sum((line.amount for line in self.invoice.lines if line.adjusts), Decimal(0))
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A month's bill with its lines broken down by hour, and the free tier's deductions."""
+
+    bill: Bill
+    hours: tuple[HourlyCharge, ...]  # the hours of each line add up to the line
+    free: tuple[FreeDeduction, ...]
 
 
 class BillingService:
@@ -79,8 +89,8 @@ class BillingService:
         shown on both would look billed twice."""
         previous = _previous(month)
         if month == self.current_month() and previous not in closed_for(conn, account_id):
-            return own_usage(conn, self.catalog, account_id, month).invoice
-        return statement(conn, self.catalog, account_id, month).invoice
+            return rate_own(conn, self.catalog, account_id, month).invoice
+        return rate_open(conn, self.catalog, account_id, month).invoice
 
     async def invoices(self, account_id: str) -> list[InvoiceSummary]:
         """The account's closed invoices and the months still open, newest first.
@@ -122,6 +132,21 @@ class BillingService:
             return self._bill(conn, account_id, month)
 
         return await self._db.run_write(pay)
+
+    async def statement(self, account_id: str, month: str) -> Statement:
+        bill = await self.bill(account_id, month)
+        allocations = allocate(month, account_id, await self.usage(account_id, month), self.catalog)
+        return Statement(bill, tuple(hourly_charges(allocations)), tuple(free_deductions(allocations)))
+
+    async def months(self, account_id: str) -> list[str]:
+        """Every month from the account's first usage to its last, in order."""
+        span = await self._db.run_read(lambda conn: store.usage_span(conn, account_id))
+        if span is None:
+            return []
+        months = [month_of(span[0])]
+        while months[-1] != month_of(span[1]):
+            months.append(month_of(month_bounds(months[-1])[1]))
+        return months
 
 
 def _previous(month: str) -> str:
