@@ -56,6 +56,8 @@ class Settings:
     obs_min_billable_object_bytes: int = 65536
     # How often budgets are checked against the month's cost so far.
     billing_budget_interval_seconds: int = 60
+    # A month (UTC) closes this long after its end: usage still on its way is counted first.
+    billing_close_grace_seconds: int = 3600
 
     @property
     def zones(self) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -21,6 +22,7 @@ from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from welkin import __version__
+from welkin.billing.api import BillingApi
 from welkin.billing.bssapi.app import PREFIXES as BSS_PREFIXES
 from welkin.billing.bssapi.app import bss_app
 from welkin.billing.budget_api import BudgetApi
@@ -28,6 +30,7 @@ from welkin.billing.budget_evaluator import BudgetEvaluator
 from welkin.billing.budget_service import BudgetService
 from welkin.billing.budget_store import BudgetStore
 from welkin.billing.catalog import PriceCatalog
+from welkin.billing.invoices import CloseSettings, MonthCloser, Settle
 from welkin.billing.meter import BillingMeter, function_usages, obs_usages
 from welkin.billing.service import BillingService
 from welkin.config import Settings
@@ -78,6 +81,10 @@ from welkin.obs.storage_sampler import StorageSampler, StorageSettings
 from welkin.obs.usage_meter import TOPIC as OBS_USAGE
 from welkin.obs.usage_meter import ObsUsageMeter
 
+# Billing's bus consumers: a month closes once each has counted what was published before.
+BILLING_FUNCTIONS = "billing.functions"
+BILLING_OBS = "billing.obs"
+
 
 @dataclass
 class Region:
@@ -99,6 +106,7 @@ class Region:
     storage_sampler: StorageSampler
     budgets: BudgetService
     budget_evaluator: BudgetEvaluator
+    billing_closer: MonthCloser
     root_credentials: RootCredentials | None = None
     pool_start_seconds: float = 0.0
 
@@ -112,7 +120,7 @@ class Region:
         events = EventBus(db, clock)
         # Subscribed before the bus starts; its cursor row is made by migration 0009.
         billing_meter = BillingMeter(db, clock, settings.region, function_usages)
-        events.subscribe("billing.functions", FUNCTIONS_USAGE, billing_meter.handle)
+        events.subscribe(BILLING_FUNCTIONS, FUNCTIONS_USAGE, billing_meter.handle)
         catalog = (
             PriceCatalog.load(Path(settings.price_catalog))
             if settings.price_catalog
@@ -121,7 +129,7 @@ class Region:
         billing = BillingService(db, clock, catalog)
         # Its cursor row is made by migration 0010.
         obs_billing = BillingMeter(db, clock, settings.region, obs_usages)
-        events.subscribe("billing.obs", OBS_USAGE, obs_billing.handle)
+        events.subscribe(BILLING_OBS, OBS_USAGE, obs_billing.handle)
         obs_meter = ObsUsageMeter.build(db, events, clock, settings.data_dir)
         storage = StorageSettings(min_object_bytes=settings.obs_min_billable_object_bytes)
         storage_sampler = StorageSampler(db, events, clock, storage)
@@ -132,6 +140,21 @@ class Region:
         obs = Obs.build(db, clock, settings.data_dir, settings.region, events)
         functions = build_registry(settings, db, clock, iam, keyring, obs)
         invocations = Invocations.build(settings, db, clock, iam.keys, events, functions)
+        closer = MonthCloser(
+            db,
+            clock,
+            catalog,
+            CloseSettings(
+                grace=timedelta(seconds=settings.billing_close_grace_seconds),
+                prune_after=max(timedelta(days=2), 2 * events.retention),
+            ),
+            # Every hour of the month sampled and every journaled record published, then
+            # counted by both consumers, before an invoice is written.
+            Settle(
+                drains=[storage_sampler.sample_due, obs_meter.flush, invocations.usage.flush],
+                consumers=[BILLING_FUNCTIONS, BILLING_OBS],
+            ),
+        )
         routes = HttpRoutes(db, clock)
         triggers = TriggerService(db, clock, functions, BucketLink(obs.buckets, iam.permissions), routes)
         api = ApiContext(iam, settings.max_json_body_bytes)
@@ -153,6 +176,7 @@ class Region:
             storage_sampler,
             budgets,
             budget_evaluator,
+            closer,
         )
 
     async def start(self) -> None:
@@ -169,8 +193,12 @@ class Region:
         self.pool_start_seconds = await self.invocations.start()
         await self.trigger_sources.start()
         await self.budget_evaluator.start()
+        # Last: a month that ended while the server was down closes now, once what the
+        # meters left has been counted.
+        await self.billing_closer.start()
 
     async def stop(self) -> None:
+        await self.billing_closer.stop()
         await self.budget_evaluator.stop()
         await self.trigger_sources.stop()
         await self.invocations.stop()
@@ -215,6 +243,7 @@ class Region:
                     *KeyApi(ctx).routes(),
                     *AccountApi(ctx).routes(),
                     *BudgetApi(ctx, self.budgets).routes(),
+                    *BillingApi(ctx, self.billing).routes(),
                 ],
                 default=route_not_found("IAM"),
             ),

@@ -22,6 +22,8 @@ COMMANDS = [
     *(["fn", "alias", c] for c in ("set", "ls", "rm")),
     *(["fn", "trigger", c] for c in ("add", "ls", "rm")),
     *(["budget", c] for c in ("set", "show", "rm", "notifications")),
+    ["bill"],
+    *(["bill", c] for c in ("show", "ls", "paid")),
 ]
 
 

@@ -4,7 +4,8 @@ Amounts and quantities are written as exact decimal text, never floats. The CSV 
 per line (``record`` "line") followed by three summary rows (``record`` "total", "billed",
 "truncated") whose ``amount`` column carries the figure, so a script that sums the lines'
 amounts can check them against the total in the same file. The rounding rule is stated in
-both: lines to 8 decimal places, the bill to 2, half up.
+both: lines to 8 decimal places, the bill to 2, half up. A line with ``adjusts`` set
+("YYYY-MM") bills late usage of that closed month; empty, the invoice's own month.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ ROUNDING = "each line rounded to 8 decimal places; the total billed rounded to 2
 COLUMNS = (
     "record",
     "month",
+    "adjusts",
     "account_id",
     "service_type",
     "resource_type",
@@ -48,6 +50,7 @@ def _line(invoice: Invoice, line: InvoiceLine) -> dict[str, Any]:
     key = line.key
     return {
         "month": invoice.month,
+        "adjusts": line.adjusts or "",
         "account_id": invoice.account_id,
         "service_type": key.service_type,
         "resource_type": key.resource_type,

@@ -191,8 +191,9 @@ class BillingMeter:
             .returning(billing_usage_records.c.record_id, billing_usage_records.c.usage_type)
         )
         inserted: set[tuple[str, str]] = set()
+        now = self._clock.now()
         if usages:
-            result = conn.execute(raw, [_raw_row(u) for u in usages])
+            result = conn.execute(raw, [_raw_row(u, event.seq, now) for u in usages])
             inserted.update((row.record_id, row.usage_type) for row in result)
         totals: dict[tuple[str, datetime, str, str, str, str, str], int] = {}
         for usage in usages:
@@ -210,7 +211,6 @@ class BillingMeter:
             )
             conn.execute(upsert, rows)
         if rejects:
-            now = self._clock.now()
             conn.execute(
                 insert(billing_rejected)
                 .values(
@@ -245,7 +245,7 @@ def _hourly_key(usage: Usage) -> tuple[str, datetime, str, str, str, str, str]:
     )
 
 
-def _raw_row(usage: Usage) -> dict[str, object]:
+def _raw_row(usage: Usage, event_seq: int, counted_at: datetime) -> dict[str, object]:
     return {
         "record_id": usage.record_id,
         "usage_type": usage.usage_type,
@@ -257,4 +257,6 @@ def _raw_row(usage: Usage) -> dict[str, object]:
         "quantity": usage.quantity,
         "at": usage.at,
         "hour": usage.hour,
+        "event_seq": event_seq,
+        "counted_at": counted_at,
     }

@@ -71,6 +71,9 @@ class InvoiceLine:
     quantity: Decimal  # in ``unit``, free tier included
     free_applied: Decimal  # of ``quantity``
     amount: Decimal  # 8 decimal places
+    # None for the invoice's own month; "YYYY-MM" for an adjustment: late usage of that
+    # closed month (welkin.billing.adjustments).
+    adjusts: str | None = None
 
 
 @dataclass(frozen=True)
@@ -191,9 +194,14 @@ def rate_month(month: str, account_id: str, rows: Iterable[HourlyUsage], catalog
             line.quantity += payable
             line.payable += payable
     made = tuple(_invoice_line(LineKey(*key), line) for key, line in sorted(lines.items()))
-    total = sum((line.amount for line in made), Decimal(0)).quantize(EIGHT_PLACES)
+    return invoice_of(month, account_id, currency or "USD", made)
+
+
+def invoice_of(month: str, account_id: str, currency: str, lines: tuple[InvoiceLine, ...]) -> Invoice:
+    """The invoice of ``lines``: their sum, and that sum billed to the cent, half up."""
+    total = sum((line.amount for line in lines), Decimal(0)).quantize(EIGHT_PLACES)
     billed = total.quantize(CENTS, ROUND_HALF_UP)
-    return Invoice(month, account_id, currency or "USD", made, total, billed, total - billed)
+    return Invoice(month, account_id, currency, lines, total, billed, total - billed)
 
 
 _ZERO = Decimal(0)

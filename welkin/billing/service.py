@@ -1,35 +1,51 @@
-"""Billing as the edges and the CLI see it: an account's bill for a month.
+"""Billing as the edges and the CLI see it: an account's bills and invoices.
 
     billing = BillingService(db, clock, catalog)
     bill = await billing.bill(account_id, "2026-11")
-    bill.invoice.lines, bill.invoice.billed, bill.final
+    bill.invoice.lines, bill.invoice.billed, bill.final, bill.status
+    await billing.invoices(account_id)          # every month, newest first
+    await billing.mark_paid(account_id, "2026-10")
 
-The month in progress (and any month not yet closed) is rated on each read from the hourly
-usage rows, so usage shows on it as soon as billing has counted it: an estimate, since more
-usage may come. Every query is confined to one account; nothing here takes a list of them.
+A closed month's bill is its stored final invoice (``welkin.billing.invoices`` closes months).
+A month not yet closed is rated on each read from the hourly usage rows, with adjustment
+lines for late usage of closed months: an estimate, since more usage may come. Every query
+is confined to one account; nothing here takes a list of them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
 
-from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.engine import Connection
 
+from welkin.billing import invoice_store as store
 from welkin.billing.breakdown import FreeDeduction, HourlyCharge, free_deductions, hourly_charges
 from welkin.billing.budgets import month_bounds
 from welkin.billing.catalog import PriceCatalog
-from welkin.billing.rating import HourlyUsage, Invoice, allocate, month_of, rate_month
-from welkin.billing.tables import billing_usage_hourly
+from welkin.billing.invoice_store import InvoiceSummary
+from welkin.billing.invoices import closed_for, rate_open, rate_own
+from welkin.billing.rating import HourlyUsage, Invoice, allocate, month_of
+from welkin.core import errors
 from welkin.core.clock import Clock
 from welkin.core.db import Database
+
+ESTIMATED = "estimated"
 
 
 @dataclass(frozen=True)
 class Bill:
     invoice: Invoice
     final: bool  # closed and immutable; otherwise an estimate of the month so far
+    status: str = ESTIMATED  # ESTIMATED | "closed" (final, unpaid) | "paid"
+    closed_at: datetime | None = None
+    paid_at: datetime | None = None
+
+    @property
+    def adjustments(self) -> Decimal:
+        """What the invoice bills for late usage of earlier months."""
+        return sum((line.amount for line in self.invoice.lines if line.adjusts), Decimal(0))
 
 
 @dataclass(frozen=True)
@@ -53,11 +69,69 @@ class BillingService:
     async def usage(self, account_id: str, month: str) -> list[HourlyUsage]:
         """The account's hourly usage rows of ``month``, in hour order."""
         start, end = month_bounds(month)
-        return await self._db.run_read(lambda conn: _hourly(conn, account_id, start, end))
+        return await self._db.run_read(lambda conn: store.hourly(conn, account_id, start, end))
 
     async def bill(self, account_id: str, month: str) -> Bill:
-        rows = await self.usage(account_id, month)
-        return Bill(rate_month(month, account_id, rows, self.catalog), final=False)
+        """The final invoice of a closed month, else the estimate; ``ValueError`` for a month
+        not written YYYY-MM."""
+        month_bounds(month)
+        return await self._db.run_read(lambda conn: self._bill(conn, account_id, month))
+
+    def _bill(self, conn: Connection, account_id: str, month: str) -> Bill:
+        closed = store.closed_invoice(conn, account_id, month)
+        if closed is not None:
+            return Bill(closed.invoice, True, closed.status, closed.closed_at, closed.paid_at)
+        return Bill(self._estimate(conn, account_id, month), False)
+
+    def _estimate(self, conn: Connection, account_id: str, month: str) -> Invoice:
+        """The month rated now. Late usage shows on the month in progress, unless the month
+        before it still waits to close (its grace): that one will bill it, and an adjustment
+        shown on both would look billed twice."""
+        previous = _previous(month)
+        if month == self.current_month() and previous not in closed_for(conn, account_id):
+            return rate_own(conn, self.catalog, account_id, month).invoice
+        return rate_open(conn, self.catalog, account_id, month).invoice
+
+    async def invoices(self, account_id: str) -> list[InvoiceSummary]:
+        """The account's closed invoices and the months still open, newest first.
+
+        Open: the month in progress, and the month before while it waits to close and has
+        something to bill the account."""
+        current = self.current_month()
+        return await self._db.run_read(lambda conn: self._invoices(conn, account_id, current))
+
+    def _invoices(self, conn: Connection, account_id: str, current: str) -> list[InvoiceSummary]:
+        found = store.summaries(conn, account_id)
+        closed = closed_for(conn, account_id)
+        previous = _previous(current)
+        estimates = [self._estimate(conn, account_id, current)]
+        if previous not in closed:
+            waiting = self._estimate(conn, account_id, previous)
+            if waiting.lines:
+                estimates.append(waiting)
+        for invoice in estimates:
+            if invoice.month not in closed:
+                found.append(
+                    InvoiceSummary(
+                        invoice.month, ESTIMATED, invoice.currency, invoice.total, invoice.billed, None, None
+                    )
+                )
+        return sorted(found, key=lambda s: s.month, reverse=True)
+
+    async def mark_paid(self, account_id: str, month: str) -> Bill:
+        """Record that a closed invoice was paid: its status, never its lines or figures."""
+        month_bounds(month)
+        now = self._clock.now()
+
+        def pay(conn: Connection) -> Bill:
+            if store.closed_invoice(conn, account_id, month) is None:
+                if month in closed_for(conn, account_id):
+                    raise errors.NotFound(f"There is no invoice of {month}: nothing was billed.")
+                raise errors.Conflict(f"{month} is not closed yet: only a final invoice can be paid.")
+            store.set_paid(conn, account_id, month, now)
+            return self._bill(conn, account_id, month)
+
+        return await self._db.run_write(pay)
 
     async def statement(self, account_id: str, month: str) -> Statement:
         bill = await self.bill(account_id, month)
@@ -66,7 +140,7 @@ class BillingService:
 
     async def months(self, account_id: str) -> list[str]:
         """Every month from the account's first usage to its last, in order."""
-        span = await self._db.run_read(lambda conn: _span(conn, account_id))
+        span = await self._db.run_read(lambda conn: store.usage_span(conn, account_id))
         if span is None:
             return []
         months = [month_of(span[0])]
@@ -75,39 +149,6 @@ class BillingService:
         return months
 
 
-def _hourly(conn: Connection, account_id: str, start: datetime, end: datetime) -> list[HourlyUsage]:
-    t = billing_usage_hourly
-    # The hour is read as the driver gives it and turned into a datetime once per distinct
-    # hour (a month has at most 744): parsing it on every row was most of a big month's read.
-    hour = type_coerce(t.c.hour, String)
-    query = (
-        select(
-            hour, t.c.service, t.c.resource_type, t.c.resource_id, t.c.region, t.c.usage_type, t.c.quantity
-        )
-        .where(t.c.account_id == account_id, t.c.hour >= start, t.c.hour < end)
-        .order_by(t.c.hour, t.c.usage_type, t.c.region, t.c.resource_id)
-    )
-    hours: dict[object, datetime] = {}
-    made = []
-    for raw, service, resource_type, resource_id, region, usage_type, quantity in conn.execute(query):
-        at = hours.get(raw)
-        if at is None:
-            at = hours[raw] = _utc(raw)
-        made.append(
-            HourlyUsage(account_id, at, service, resource_type, resource_id, region, usage_type, quantity)
-        )
-    return made
-
-
-def _utc(raw: object) -> datetime:
-    """A stored hour: a datetime from PostgreSQL, SQLite's text otherwise."""
-    at = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw))
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-
-
-def _span(conn: Connection, account_id: str) -> tuple[datetime, datetime] | None:
-    t = billing_usage_hourly
-    first, last = conn.execute(
-        select(func.min(t.c.hour), func.max(t.c.hour)).where(t.c.account_id == account_id)
-    ).one()
-    return None if first is None else (first, last)
+def _previous(month: str) -> str:
+    start, _ = month_bounds(month)
+    return month_of(start - timedelta(days=1))

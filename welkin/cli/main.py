@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from welkin.cli import accounts, budget, fn, iam, obs
+from welkin.cli import accounts, bill, budget, fn, iam, obs
 from welkin.cli.login import login_command
 from welkin.cli.up import serve
 from welkin.config import SettingsError, load_settings
@@ -23,6 +23,7 @@ app.add_typer(accounts.app, name="account")
 app.add_typer(iam.app, name="iam")
 app.add_typer(obs.app, name="obs")
 app.add_typer(fn.app, name="fn")
+app.add_typer(bill.app, name="bill")
 app.add_typer(budget.app, name="budget")
 
 

@@ -81,6 +81,11 @@ class EventBus:
         self._tasks: list[asyncio.Task[None]] = []
         self._running = False
 
+    @property
+    def retention(self) -> timedelta:
+        """How long a delivered event is kept before it may be purged."""
+        return self._retention
+
     def publish(self, conn: Connection, topic: str, payload: Mapping[str, object]) -> None:
         """Add an event to the caller's open transaction; call ``notify`` after commit.
 
