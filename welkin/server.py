@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from welkin import __version__
 from welkin.billing.meter import BillingMeter, function_usages
+from welkin.billing.quotas import AccountQuotas, QuotaDefaults
 from welkin.config import Settings
 from welkin.core import migrate
 from welkin.core.clock import Clock, SystemClock
@@ -82,6 +83,7 @@ class Region:
     triggers: TriggerService
     trigger_sources: TriggerSources
     billing_meter: BillingMeter
+    quotas: AccountQuotas
     root_credentials: RootCredentials | None = None
     pool_start_seconds: float = 0.0
 
@@ -96,15 +98,27 @@ class Region:
         # Subscribed before the bus starts; its cursor row is made by migration 0009.
         billing_meter = BillingMeter(db, clock, settings.region, function_usages)
         events.subscribe("billing.functions", FUNCTIONS_USAGE, billing_meter.handle)
-        obs = Obs.build(db, clock, settings.data_dir, settings.region, events)
-        functions = build_registry(settings, db, clock, iam, keyring, obs)
-        invocations = Invocations.build(settings, db, clock, iam.keys, events, functions)
+        quotas = AccountQuotas(db, clock, QuotaDefaults.from_settings(settings))
+        obs = Obs.build(db, clock, settings.data_dir, settings.region, events, quotas=quotas)
+        functions = build_registry(settings, db, clock, iam, keyring, obs, quotas)
+        invocations = Invocations.build(settings, db, clock, iam.keys, events, functions, quotas)
         routes = HttpRoutes(db, clock)
         triggers = TriggerService(db, clock, functions, BucketLink(obs.buckets, iam.permissions), routes)
         api = ApiContext(iam, settings.max_json_body_bytes)
         sources = TriggerSources(db, clock, events, routes, settings.region, api, invocations.invoker)
         return cls(
-            settings, clock, db, iam, obs, events, functions, invocations, triggers, sources, billing_meter
+            settings,
+            clock,
+            db,
+            iam,
+            obs,
+            events,
+            functions,
+            invocations,
+            triggers,
+            sources,
+            billing_meter,
+            quotas,
         )
 
     async def start(self) -> None:
