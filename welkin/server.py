@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from welkin import __version__
 from welkin.billing.meter import BillingMeter, function_usages
+from welkin.billing.quota_api import QuotaApi
 from welkin.billing.quotas import AccountQuotas, QuotaDefaults
 from welkin.config import Settings
 from welkin.core import migrate
@@ -173,6 +174,7 @@ class Region:
                     *PermissionApi(ctx).routes(),
                     *KeyApi(ctx).routes(),
                     *AccountApi(ctx).routes(),
+                    *QuotaApi(ctx, self.quotas).routes(),
                 ],
                 default=route_not_found("IAM"),
             ),
