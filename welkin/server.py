@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from welkin import __version__
 from welkin.billing.meter import BillingMeter, function_usages
 from welkin.billing.quota_api import QuotaApi
-from welkin.billing.quotas import AccountQuotas, QuotaDefaults
+from welkin.billing.quotas import OPERATOR_LIMITS, AccountQuotas, QuotaDefaults
 from welkin.config import Settings
 from welkin.core import migrate
 from welkin.core.clock import Clock, SystemClock
@@ -125,6 +125,8 @@ class Region:
     async def start(self) -> None:
         await asyncio.to_thread(migrate.upgrade, self.settings.metadata_url)
         self.root_credentials = await bootstrap(self.iam, self.settings.data_dir)
+        if self.root_credentials is not None:
+            await self.quotas.set_limits(self.root_credentials.account_id, OPERATOR_LIMITS)
         await self.iam.audit.start()
         await self.events.start()
         await self.obs.start()

@@ -90,3 +90,12 @@ def test_an_account_reads_its_own_quotas_but_sets_none(compat: Compat) -> None:
     assert own.status_code == 200, own.text
     assert own.json()["account"]["name"] == tenant.name
     assert own.json()["quotas"]["buckets"]["limit"] == 7
+
+
+def test_the_operator_holds_without_limits(compat: Compat) -> None:
+    quotas = compat.operator("GET", "/welkin/v1/accounts/admin/quotas").json()["quotas"]
+    for name in ("functions", "code_bytes", "buckets", "stored_bytes"):
+        assert quotas[name]["limit"] == -1, name
+    assert quotas["buckets"]["default"] == 100
+    # Invocations at once keep the region's default: instances are left for the others.
+    assert quotas["concurrent_instances"]["limit"] == quotas["concurrent_instances"]["default"] == 400

@@ -8,11 +8,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from alembic import command
+from sqlalchemy import create_engine, text
 
 from welkin.billing.quotas import NO_LIMIT, AccountQuotas, Quota, QuotaDefaults
 from welkin.core import errors
 from welkin.core.clock import ManualClock
-from welkin.core.db import Database
+from welkin.core.db import Database, sync_url
+from welkin.core.migrate import alembic_config
 from welkin.obs import errors as s3
 from welkin.obs import store
 from welkin.obs.models import Bucket, ObjectAttributes, Versioning
@@ -174,3 +177,46 @@ async def test_racing_writes_cannot_pass_the_quota_together(
     results = await asyncio.gather(*(put(n) for n in range(10)))
     assert sum(results) == 3
     assert await stored(db) == 90
+
+
+def test_the_migration_fills_counters_and_frees_the_operator(database_url: str) -> None:
+    """From 0009 with data already there: bucket counters from their objects, and the
+    operator's account without limits on what it holds; down and up again."""
+    config = alembic_config(database_url)
+    command.downgrade(config, "0009_billing_usage")
+    engine = create_engine(sync_url(database_url))
+    now = "2026-11-30 00:00:00+00:00"
+    with engine.begin() as conn:
+        for account_id, operator in (("op", True), ("tenant", False)):
+            conn.execute(
+                text(
+                    "INSERT INTO iam_accounts (id, name, enabled, is_operator, description, created_at) "
+                    "VALUES (:id, :id, true, :op, '', :now)"
+                ),
+                {"id": account_id, "op": operator, "now": now},
+            )
+        conn.execute(
+            text(
+                "INSERT INTO obs_buckets (name, account_id, region, created_at, versioning, acl) "
+                "VALUES ('old', 'tenant', 'local-1', :now, 'unversioned', '\"private\"')"
+            ),
+            {"now": now},
+        )
+        for n, size in enumerate((100, 23)):
+            conn.execute(
+                text(
+                    "INSERT INTO obs_objects (id, bucket, key, version_id, seq, is_latest, delete_marker, "
+                    "size, etag, last_modified, owner_id, content_type, headers, user_metadata, tags, "
+                    "acl, storage_class) VALUES (:id, 'old', :key, 'null', 1, true, false, :size, 'e', "
+                    ":now, 'tenant', 't', '{}', '{}', '{}', '\"private\"', 'STANDARD')"
+                ),
+                {"id": f"o{n}", "key": f"k{n}", "size": size, "now": now},
+            )
+    command.upgrade(config, "head")
+    with engine.connect() as conn:
+        assert store.stored_bytes(conn, "tenant") == 123
+        rows = conn.execute(text('SELECT account_id, quota, "limit" FROM account_quotas')).all()
+    engine.dispose()
+    assert sorted(rows) == sorted(
+        ("op", q, NO_LIMIT) for q in ("functions", "code_bytes", "buckets", "stored_bytes")
+    )

@@ -9,6 +9,10 @@ the comparison and the insert commit together or not at all, so a refused action
 nothing behind. Two such transactions of one account are serialised on the quota
 (``quota_store.lock_account``), so racing requests cannot pass the limit together.
 
+The operator's own account holds what the region needs, so it is made with no limits on what
+it holds (``OPERATOR_LIMITS``); its concurrency keeps the default, which leaves instances for
+the others. The operator may set its own limits like anyone's.
+
 Limits are read often (every invocation asks for the account's concurrency), so they are
 kept in memory: a change made here is seen at once, one made by another process on the
 same database within ``ttl``.
@@ -48,6 +52,15 @@ class Quota(enum.StrEnum):
     @property
     def unit(self) -> str:
         return "bytes" if self.value.endswith("_bytes") else ""
+
+
+# Set for the operator's account when it is made.
+OPERATOR_LIMITS: dict[Quota, int | None] = {
+    Quota.FUNCTIONS: NO_LIMIT,
+    Quota.CODE_BYTES: NO_LIMIT,
+    Quota.BUCKETS: NO_LIMIT,
+    Quota.STORED_BYTES: NO_LIMIT,
+}
 
 
 @dataclass(frozen=True)

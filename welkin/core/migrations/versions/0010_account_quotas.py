@@ -1,7 +1,8 @@
 """account quotas: per-account limits, each bucket's stored bytes, functions by account
 
 ``obs_buckets.stored_bytes`` starts as what the bucket's object versions hold now; from then
-on the transactions that add and drop versions keep it.
+on the transactions that add and drop versions keep it. An operator's account already there
+gets no limits on what it holds, as one made from now on does (welkin.billing.quotas).
 
 Revision ID: 0010_account_quotas
 Revises: 0009_billing_usage
@@ -31,6 +32,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("stored_bytes", sa.BigInteger(), server_default="0", nullable=False))
     with op.batch_alter_table("fgs_functions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_fgs_functions_account_id"), ["account_id"], unique=False)
+    for quota in ("functions", "code_bytes", "buckets", "stored_bytes"):
+        op.execute(
+            sa.text(
+                'INSERT INTO account_quotas (account_id, quota, "limit") '
+                "SELECT id, :quota, -1 FROM iam_accounts WHERE is_operator"
+            ).bindparams(quota=quota)
+        )
     op.execute(
         sa.text(
             "UPDATE obs_buckets SET stored_bytes = "
