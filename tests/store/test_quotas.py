@@ -68,7 +68,7 @@ async def test_limits_default_set_reset_and_unlimited(quotas: AccountQuotas) -> 
         await quotas.set_limits(ACCOUNT, {Quota.BUCKETS: -2})
     statuses = {s.quota: s for s in await quotas.statuses(ACCOUNT)}
     assert statuses[Quota.STORED_BYTES].limit == 1000
-    assert statuses[Quota.BUCKETS].is_default
+    assert (statuses[Quota.BUCKETS].limit, statuses[Quota.BUCKETS].default) == (3, 3)
 
 
 async def test_a_change_by_another_process_is_seen_within_the_ttl(

@@ -95,10 +95,6 @@ class QuotaStatus:
     default: int
     used: int
 
-    @property
-    def is_default(self) -> bool:
-        return self.limit == self.default
-
 
 def exceeded_message(quota: Quota, limit: int, used: int, adding: int) -> str:
     unit = f" {quota.unit}" if quota.unit else ""
@@ -197,8 +193,8 @@ class AccountQuotas:
     ) -> None:
         """Refuse (raise ``error``) if the account's usage plus ``adding`` would pass its limit.
 
-        Call it in the transaction that adds, before or after the addition is written as the
-        counter needs: the counter sees the transaction's own writes.
+        Call it in the transaction that adds, before it writes: the lock it takes is held to
+        the commit, so the next check of this quota counts what this one added.
         """
         limit = self.limit_in(conn, account_id, quota)
         if limit == NO_LIMIT:

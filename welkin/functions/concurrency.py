@@ -22,7 +22,7 @@ class ConcurrencyLimits(Protocol):
         ...
 
 
-class _Same:
+class _OneLimit:
     def __init__(self, limit: int) -> None:
         self._limit = limit
 
@@ -32,7 +32,7 @@ class _Same:
 
 class AccountConcurrency:
     def __init__(self, limit: int | ConcurrencyLimits, wait_s: float) -> None:
-        self._limits = _Same(limit) if isinstance(limit, int) else limit
+        self._limits = _OneLimit(limit) if isinstance(limit, int) else limit
         self._wait_s = wait_s
         self._running: dict[str, int] = {}
         self._freed: dict[str, asyncio.Condition] = {}
