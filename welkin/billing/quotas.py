@@ -99,7 +99,7 @@ class QuotaStatus:
 def exceeded_message(quota: Quota, limit: int, used: int, adding: int) -> str:
     unit = f" {quota.unit}" if quota.unit else ""
     return (
-        f"Quota exceeded: this account's {quota.value} quota is {limit}{unit}, {used}{unit} are in use "
+        f"Quota exceeded: this account's {quota.value} quota is {limit}{unit}; {used}{unit} in use, "
         f"and this request would add {adding}{unit}. Free some, or ask the operator to raise the quota."
     )
 
