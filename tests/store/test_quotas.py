@@ -141,6 +141,26 @@ async def test_a_write_past_the_stored_bytes_quota_changes_nothing(
     assert await stored(db) == 45
 
 
+async def test_an_announced_length_past_the_quota_is_refused_before_the_body(
+    obs: Obs, quotas: AccountQuotas
+) -> None:
+    bucket = await obs.buckets.create(ACCOUNT, "announced", None, '"private"')
+    await obs.objects.put(bucket, "old", body(60), ObjectAttributes(), ACCOUNT)
+    await quotas.set_limits(ACCOUNT, {Quota.STORED_BYTES: 100})
+
+    async def never_read() -> AsyncIterator[bytes]:
+        raise AssertionError("the body was read")
+        yield b""
+
+    with pytest.raises(s3.InsufficientStorageSpace):
+        await obs.objects.put(
+            bucket, "new", IncomingBody(never_read(), declared_size=41), ObjectAttributes(), ACCOUNT
+        )
+    # What it replaces is counted: an overwrite announcing as much as fits goes ahead.
+    replacing = IncomingBody(chunks(b"y" * 100), declared_size=100)
+    await obs.objects.put(bucket, "old", replacing, ObjectAttributes(), ACCOUNT)
+
+
 async def test_completing_a_multipart_upload_past_the_quota_keeps_the_upload(
     obs: Obs, db: Database, clock: ManualClock, quotas: AccountQuotas
 ) -> None:

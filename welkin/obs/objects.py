@@ -19,7 +19,7 @@ from typing import Protocol
 
 from sqlalchemy.engine import Connection as Conn
 
-from welkin.billing.quotas import AccountQuotas, Quota, QuotaDefaults
+from welkin.billing.quotas import NO_LIMIT, AccountQuotas, Quota, QuotaDefaults
 from welkin.core import errors as core
 from welkin.core.clock import Clock
 from welkin.core.db import Database
@@ -84,6 +84,7 @@ class IncomingBody:
     expected_checksum: Callable[[], str | None] = lambda: None
     max_size: int = MAX_PUT_BYTES
     checks: tuple[BodyCheck, ...] = ()
+    declared_size: int | None = None  # the length the client announced, when it did
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,8 @@ class ObjectService:
         event: str = "ObjectCreated:Put",
     ) -> ObjectVersion:
         check_key(key)
+        if body.declared_size:
+            await self._check_room(bucket, key, body.declared_size)
         object_id = secrets.token_hex(16)
         written = await self.receive(body, blob_name=object_id)
         blob = written.blob.name if written.blob.size else None
@@ -185,6 +188,25 @@ class ObjectService:
         else:
             self._blobs.publish([blob])
         return obj
+
+    async def _check_room(self, bucket: Bucket, key: str, size: int) -> None:
+        """Refuse a write the stored-bytes quota cannot take before its body is streamed in.
+
+        Only a hint: the commit checks again, to the byte. An account with no limit pays
+        one look into the quota cache.
+        """
+        if await self._quotas.limit(bucket.account_id, Quota.STORED_BYTES) == NO_LIMIT:
+            return
+
+        def check(conn: Conn) -> None:
+            replaced = self._replaced(conn, bucket, key, store.latest(conn, bucket.name, key))
+            adding = size - (replaced.size if replaced is not None else 0)
+            if adding > 0:
+                self._quotas.enforce_in(
+                    conn, bucket.account_id, Quota.STORED_BYTES, adding, errors.InsufficientStorageSpace
+                )
+
+        await self._db.run_read(check)
 
     def _new_version(
         self,

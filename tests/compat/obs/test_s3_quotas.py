@@ -93,6 +93,8 @@ def test_writes_past_stored_bytes_leave_the_old_object(
 
     refused(s3.put_object, Bucket=bucket, Key="new", Body=b"n" * 401)
     refused(s3.put_object, Bucket=bucket, Key="old", Body=b"n" * 1001)
+    # Refused on its announced length, before the body is taken in.
+    refused(s3.put_object, Bucket=bucket, Key="huge", Body=b"h" * (8 * MiB))
     refused(s3.copy_object, Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "old"})
 
     post = s3.generate_presigned_post(bucket, "posted")
