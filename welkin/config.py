@@ -58,6 +58,13 @@ class Settings:
     billing_budget_interval_seconds: int = 60
     # A month (UTC) closes this long after its end: usage still on its way is counted first.
     billing_close_grace_seconds: int = 3600
+    # Each account's quotas unless the operator sets its own (welkin account quota set); -1: no
+    # limit. Concurrent instances default to functions_account_concurrency. Functions and code
+    # size follow FunctionGraph's published account quotas, buckets OBS's.
+    quota_functions: int = 400
+    quota_code_bytes: int = 10 << 30
+    quota_buckets: int = 100
+    quota_stored_bytes: int = -1
 
     @property
     def zones(self) -> tuple[str, ...]:
@@ -87,11 +94,13 @@ class SettingsError(ValueError):
 def _coerce(name: str, raw: object) -> object:
     kind = _FIELD_TYPES[name]
     if kind == "int":
-        if not str(raw).strip().isdigit():
+        text = str(raw).strip()
+        # A quota may also be -1, for no limit.
+        if not (text.isdigit() or (name.startswith("quota_") and text == "-1")):
             raise SettingsError(
                 f"{name} must be a whole number, not {raw!r} (WELKIN_{name.upper()} or welkin.toml)."
             )
-        return int(str(raw))
+        return int(text)
     if kind == "Path":
         return Path(str(raw))
     if kind.startswith("tuple"):

@@ -32,6 +32,8 @@ from welkin.billing.budget_store import BudgetStore
 from welkin.billing.catalog import PriceCatalog
 from welkin.billing.invoices import CloseSettings, MonthCloser, Settle
 from welkin.billing.meter import BillingMeter, function_usages, obs_usages
+from welkin.billing.quota_api import QuotaApi
+from welkin.billing.quotas import OPERATOR_LIMITS, AccountQuotas, QuotaDefaults
 from welkin.billing.service import BillingService
 from welkin.config import Settings
 from welkin.core import migrate
@@ -107,6 +109,7 @@ class Region:
     budgets: BudgetService
     budget_evaluator: BudgetEvaluator
     billing_closer: MonthCloser
+    quotas: AccountQuotas
     root_credentials: RootCredentials | None = None
     pool_start_seconds: float = 0.0
 
@@ -137,9 +140,10 @@ class Region:
         budgets = BudgetService(budget_store, billing, clock)
         interval = settings.billing_budget_interval_seconds
         budget_evaluator = BudgetEvaluator(budget_store, billing, clock, interval)
-        obs = Obs.build(db, clock, settings.data_dir, settings.region, events)
-        functions = build_registry(settings, db, clock, iam, keyring, obs)
-        invocations = Invocations.build(settings, db, clock, iam.keys, events, functions)
+        quotas = AccountQuotas(db, clock, QuotaDefaults.from_settings(settings))
+        obs = Obs.build(db, clock, settings.data_dir, settings.region, events, quotas=quotas)
+        functions = build_registry(settings, db, clock, iam, keyring, obs, quotas)
+        invocations = Invocations.build(settings, db, clock, iam.keys, events, functions, quotas)
         closer = MonthCloser(
             db,
             clock,
@@ -177,11 +181,14 @@ class Region:
             budgets,
             budget_evaluator,
             closer,
+            quotas,
         )
 
     async def start(self) -> None:
         await asyncio.to_thread(migrate.upgrade, self.settings.metadata_url)
         self.root_credentials = await bootstrap(self.iam, self.settings.data_dir)
+        if self.root_credentials is not None:
+            await self.quotas.set_limits(self.root_credentials.account_id, OPERATOR_LIMITS)
         await self.iam.audit.start()
         await self.events.start()
         await self.obs.start()
@@ -244,6 +251,7 @@ class Region:
                     *AccountApi(ctx).routes(),
                     *BudgetApi(ctx, self.budgets).routes(),
                     *BillingApi(ctx, self.billing).routes(),
+                    *QuotaApi(ctx, self.quotas).routes(),
                 ],
                 default=route_not_found("IAM"),
             ),

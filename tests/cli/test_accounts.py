@@ -41,3 +41,54 @@ def test_account_lifecycle_and_disabled_key_refused(root_cli: Cli, welkin: Welki
         "login", "--account", "acme", "--profile", "acme-pw", stdin=account["admin"]["password"] + "\n"
     )
     assert password_login.returncode == 0, password_login.stderr
+
+
+def test_account_quotas_show_and_set(root_cli: Cli) -> None:
+    account = json.loads(root_cli.ok("account", "create", "quota-co", "--output", "json"))
+
+    table = root_cli.ok("account", "quota", "show", "quota-co").splitlines()
+    assert table[0].split() == ["QUOTA", "LIMIT", "DEFAULT", "USED"]
+    rows = {line.split()[0]: line for line in table[1:]}
+    assert set(rows) == {"functions", "code_bytes", "concurrent_instances", "buckets", "stored_bytes"}
+    assert "unlimited" in rows["stored_bytes"]
+    assert "10 GiB" in rows["code_bytes"]
+
+    changed = root_cli.json(
+        "account",
+        "quota",
+        "set",
+        "quota-co",
+        "--buckets",
+        "5",
+        "--stored-bytes",
+        "10GiB",
+        "--code-bytes",
+        "500MB",
+    )
+    assert changed["quotas"]["buckets"]["limit"] == 5
+    assert changed["quotas"]["stored_bytes"]["limit"] == 10 << 30
+    assert changed["quotas"]["code_bytes"]["limit"] == 500_000_000
+    reset = root_cli.json(
+        "account", "quota", "set", "quota-co", "--buckets", "default", "--functions", "unlimited"
+    )
+    assert reset["quotas"]["buckets"]["limit"] == 100
+    assert reset["quotas"]["functions"]["limit"] == -1
+    shown = root_cli.json("account", "quota", "show", "quota-co")
+    assert shown["quotas"]["stored_bytes"]["limit"] == 10 << 30
+
+    # Usage errors (exit 2) never reach the server; refusals by it exit 1.
+    for bad in (["--buckets", "5GiB"], ["--stored-bytes", "lots"], ["--functions", "1.5"], []):
+        usage = root_cli.run("account", "quota", "set", "quota-co", *bad)
+        assert usage.returncode == 2, (bad, usage.stderr)
+    assert root_cli.run("account", "quota", "show", "nobody").returncode == 1
+    tenant = ["--profile", "quota-co"]
+    root_cli.ok(
+        "login",
+        "--access-key",
+        account["access_key"],
+        *tenant,
+        env={"WELKIN_SECRET_KEY": account["secret_key"]},
+    )
+    refused = root_cli.run("account", "quota", "set", "quota-co", "--buckets", "1000", *tenant)
+    assert refused.returncode == 1, refused.stderr
+    assert "Only the operator" in refused.stderr

@@ -10,6 +10,7 @@ from welkin.cli.main import app
 COMMANDS = [
     ["login"],
     *(["account", c] for c in ("create", "ls", "disable", "enable")),
+    *(["account", "quota", c] for c in ("show", "set")),
     *(["iam", "user", c] for c in ("create", "ls", "rm")),
     *(["iam", "group", c] for c in ("create", "ls", "rm", "add-user")),
     *(["iam", "policy", c] for c in ("create", "ls", "rm")),

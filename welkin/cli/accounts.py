@@ -6,14 +6,17 @@ from typing import Annotated
 
 import typer
 
+from welkin.cli import account_quotas
 from welkin.cli.output import Format, OutputOpt, ProfileOpt, emit_done, emit_list, emit_object, handled
 from welkin.cli.session import open_client
 
 app = typer.Typer(
-    help="Create, list, disable and enable tenant accounts (operator only).",
+    help="Create, list, disable and enable tenant accounts, and set their quotas (operator only).",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
+
+app.add_typer(account_quotas.app, name="quota")
 
 _COLUMNS = ("name", "id", "enabled", "operator", "created_at", "description")
 _NOT_AGAIN = "Note: the password and the secret key are shown only now; they cannot be shown again."

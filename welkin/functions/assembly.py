@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from welkin.billing.quotas import AccountQuotas
 from welkin.config import Settings
 from welkin.core.clock import Clock
 from welkin.core.db import Database
@@ -21,7 +22,13 @@ from welkin.obs.service import Obs
 
 
 def build_registry(
-    settings: Settings, db: Database, clock: Clock, iam: Iam, keyring: Keyring, obs: Obs
+    settings: Settings,
+    db: Database,
+    clock: Clock,
+    iam: Iam,
+    keyring: Keyring,
+    obs: Obs,
+    quotas: AccountQuotas,
 ) -> FunctionRegistry:
     limits = PackageLimits(settings.functions_max_unpacked_bytes)
     code = CodeStore(settings.data_dir / "functions", limits)
@@ -32,7 +39,7 @@ def build_registry(
     deps = DependencyInstaller(settings.data_dir / "functions", wheels)
     available = RuntimeCatalog.detect()
     return FunctionRegistry(
-        db, clock, settings.region, iam.permissions, keyring, code, sources, available, deps
+        db, clock, settings.region, iam.permissions, keyring, code, sources, available, deps, quotas=quotas
     )
 
 

@@ -2,7 +2,8 @@
 
 A request beyond it waits up to ``wait_s`` for another of the account's invocations to end,
 then is refused with TooManyRequests (429): one account cannot take every instance of the
-region from the others.
+region from the others. The bound is one number for every account, or each account's own
+(its ``concurrent_instances`` quota), asked for on every invocation and so answered from memory.
 """
 
 from __future__ import annotations
@@ -10,13 +11,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Protocol
 
 from welkin.core import errors
 
 
-class AccountConcurrency:
-    def __init__(self, limit: int, wait_s: float) -> None:
+class ConcurrencyLimits(Protocol):
+    async def concurrency(self, account_id: str) -> int:
+        """How many invocations the account may run at once."""
+        ...
+
+
+class _OneLimit:
+    def __init__(self, limit: int) -> None:
         self._limit = limit
+
+    async def concurrency(self, account_id: str) -> int:
+        return self._limit
+
+
+class AccountConcurrency:
+    def __init__(self, limit: int | ConcurrencyLimits, wait_s: float) -> None:
+        self._limits = _OneLimit(limit) if isinstance(limit, int) else limit
         self._wait_s = wait_s
         self._running: dict[str, int] = {}
         self._freed: dict[str, asyncio.Condition] = {}
@@ -28,18 +44,20 @@ class AccountConcurrency:
     @contextlib.asynccontextmanager
     async def slot(self, account_id: str) -> AsyncIterator[None]:
         freed = self._freed.setdefault(account_id, asyncio.Condition())
-        if self.running(account_id) >= self._limit or self._waiting.get(account_id):
+        limit = await self._limits.concurrency(account_id)
+        if self.running(account_id) >= limit or self._waiting.get(account_id):
             # Only a full account waits (and a newcomer queues behind those already waiting):
             # the common case takes no lock and starts no timer.
             self._waiting[account_id] = self._waiting.get(account_id, 0) + 1
             try:
                 async with freed:
                     await asyncio.wait_for(
-                        freed.wait_for(lambda: self.running(account_id) < self._limit), self._wait_s
+                        freed.wait_for(lambda: self.running(account_id) < limit), self._wait_s
                     )
             except TimeoutError:
                 raise errors.TooManyRequests(
-                    f"Your account has {self._limit} invocations running, its concurrency quota; retry later."
+                    f"Your account's concurrency quota (concurrent_instances) is {limit} invocations "
+                    "at once and that many are running; retry later."
                 ) from None
             finally:
                 self._waiting[account_id] -= 1

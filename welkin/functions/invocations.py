@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
+from welkin.billing.quotas import AccountQuotas, Quota
 from welkin.config import Settings
 from welkin.core.clock import Clock
 from welkin.core.db import Database
@@ -45,6 +46,7 @@ class Invocations:
         keys: KeyService,
         events: EventBus,
         registry: FunctionRegistry,
+        quotas: AccountQuotas,
     ) -> Invocations:
         pool_settings = PoolSettings(
             # Outside the functions' code tree; it holds only the sandboxes' empty root mount point.
@@ -63,6 +65,8 @@ class Invocations:
         )
         logs = InvocationLogs(db, clock, retention)
         metrics = FunctionMetrics(db, clock, timedelta(days=settings.functions_metrics_retention_days))
+        accounts = AccountConcurrency(quotas, pool_settings.queue_wait_s)
+        quotas.count_with(Quota.CONCURRENT_INSTANCES, lambda _conn, account_id: accounts.running(account_id))
         invoker = Invoker(
             registry,
             pool,
@@ -72,7 +76,7 @@ class Invocations:
             usage,
             clock,
             settings.functions_max_instances,
-            AccountConcurrency(settings.functions_account_concurrency, pool_settings.queue_wait_s),
+            accounts,
         )
 
         async def invoke_async(project_id: str, urn: str, event: bytes) -> str:

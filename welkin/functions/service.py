@@ -21,6 +21,7 @@ from typing import TypeVar
 from sqlalchemy.engine import Connection as Conn
 from sqlalchemy.exc import IntegrityError
 
+from welkin.billing.quotas import AccountQuotas, Quota, QuotaDefaults, QuotaStatus
 from welkin.core import errors
 from welkin.core.clock import Clock
 from welkin.core.db import Database
@@ -47,9 +48,8 @@ from welkin.iam.keyring import Keyring
 from welkin.iam.models import Principal, Project
 from welkin.iam.permissions import PermissionService
 
-MAX_FUNCTIONS_PER_PROJECT = 400
-CODE_SPACE_MB = 75 * 1024
 _Change = Callable[[FunctionConfig], FunctionConfig]
+_Check = Callable[[Conn, Function], None]
 _T = TypeVar("_T")
 
 
@@ -69,12 +69,6 @@ class Target:
     alias: Alias | None
 
 
-@dataclass(frozen=True)
-class Usage:
-    functions: int
-    code_bytes: int
-
-
 class FunctionRegistry:
     def __init__(
         self,
@@ -88,6 +82,7 @@ class FunctionRegistry:
         runtimes: RuntimeCatalog,
         deps: DependencyInstaller,
         rng: random.Random | None = None,
+        quotas: AccountQuotas | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -100,6 +95,9 @@ class FunctionRegistry:
         self._permissions = permissions
         self._rng = rng or random.SystemRandom()
         self._resolved = ResolvedCache(clock)
+        self.quotas = quotas or AccountQuotas(db, clock, QuotaDefaults())
+        self.quotas.count_with(Quota.FUNCTIONS, store.count_account_functions)
+        self.quotas.count_with(Quota.CODE_BYTES, store.account_code_bytes)
 
     # --- authorization and lookup ---------------------------------------------------------
     def resource(self, project_id: str, package: str, name: str) -> str:
@@ -159,7 +157,12 @@ class FunctionRegistry:
             if getattr(changes, field) is None:
                 raise errors.InvalidArgument(f"{field} is required.")
         config = self.configuration.apply(None, changes)
+        account_id = scope.project.account_id
+        await self._check_quotas(account_id, 0)
         received = await self.sources.receive(scope.principal, code, config.handler, CodeType.INLINE)
+        # Checked again, to the byte, where the function is inserted; checking first keeps a
+        # refused package from being stored and its dependencies installed.
+        await self._check_quotas(account_id, len(received.package))
         revision = await self.code.add(received.package)
         await self.deps.ensure(self.code.code_dir(revision.sha256), revision.sha256, config.runtime)
         now = self.clock.now()
@@ -176,9 +179,7 @@ class FunctionRegistry:
         def insert(conn: Conn) -> None:
             if store.function(conn, fn.project_id, package, name) is not None:
                 raise FunctionExists(f"Function {package}/{name} already exists.")
-            if store.count_functions(conn, fn.project_id) >= MAX_FUNCTIONS_PER_PROJECT:
-                limit = MAX_FUNCTIONS_PER_PROJECT
-                raise errors.QuotaExceeded(f"A project may have at most {limit} functions.")
+            self._enforce_quotas(conn, account_id, revision.size)
             store.insert_function(conn, fn)
 
         try:
@@ -214,6 +215,11 @@ class FunctionRegistry:
         received = await self.sources.receive(
             scope.principal, code, current.config.handler, current.config.code_type
         )
+        growth = len(received.package) - current.config.code.size
+        if growth > 0:
+            await self.db.run_read(
+                lambda conn: self.quotas.enforce_in(conn, current.account_id, Quota.CODE_BYTES, growth)
+            )
         revision = await self.code.add(received.package)
         await self.deps.ensure(self.code.code_dir(revision.sha256), revision.sha256, current.config.runtime)
 
@@ -227,7 +233,13 @@ class FunctionRegistry:
                 last_modified=self.clock.now(),
             )
 
-        return await self._update(scope, ref, change)
+        def check(conn: Conn, fn: Function) -> None:
+            # The head's old code is no longer held by it: only growth counts.
+            adding = revision.size - fn.config.code.size
+            if adding > 0:
+                self.quotas.enforce_in(conn, fn.account_id, Quota.CODE_BYTES, adding)
+
+        return await self._update(scope, ref, change, check)
 
     async def update_config(self, scope: Scope, ref: FunctionRef, changes: ConfigChanges) -> Function:
         await self.authorize(scope, actions.FGS_UPDATE_CONFIG, ref.package, ref.name)
@@ -240,9 +252,13 @@ class FunctionRegistry:
             await self.deps.ensure(self.code.code_dir(sha256), sha256, changes.runtime)
         return await self._update(scope, ref, lambda config: self.configuration.apply(config, changes))
 
-    async def _update(self, scope: Scope, ref: FunctionRef, change: _Change) -> Function:
+    async def _update(
+        self, scope: Scope, ref: FunctionRef, change: _Change, check: _Check | None = None
+    ) -> Function:
         def update(conn: Conn) -> Function:
             fn = self.locked_function_in(conn, scope.project.id, ref)
+            if check is not None:
+                check(conn, fn)
             config = change(fn.config)
             store.set_config(conn, fn.id, config)
             return replace(fn, config=config)
@@ -278,14 +294,18 @@ class FunctionRegistry:
 
         await self.write(delete)
 
-    async def usage(self, scope: Scope) -> Usage:
+    async def quota_statuses(self, scope: Scope) -> list[QuotaStatus]:
+        """The account's quotas and usage: FunctionGraph's quotas are the account's, not a project's."""
         await self.authorize(scope, actions.FGS_LIST_QUOTAS)
-        project_id = scope.project.id
+        return await self.quotas.statuses(scope.project.account_id)
 
-        def count(conn: Conn) -> Usage:
-            return Usage(store.count_functions(conn, project_id), store.code_bytes(conn, project_id))
+    async def _check_quotas(self, account_id: str, code_bytes: int) -> None:
+        await self.db.run_read(lambda conn: self._enforce_quotas(conn, account_id, code_bytes))
 
-        return await self.db.run_read(count)
+    def _enforce_quotas(self, conn: Conn, account_id: str, code_bytes: int) -> None:
+        """A new function, holding ``code_bytes`` of code, fits the account's quotas."""
+        self.quotas.enforce_in(conn, account_id, Quota.FUNCTIONS, 1)
+        self.quotas.enforce_in(conn, account_id, Quota.CODE_BYTES, code_bytes)
 
     async def collect_unused_code(self) -> int:
         """At start-up, before any request: drop code (and layers) no function or version uses.

@@ -131,16 +131,16 @@ def functions(
     return [_function(row) for row in conn.execute(query).mappings()], int(total)
 
 
-def count_functions(conn: Conn, project_id: str) -> int:
-    query = select(func.count()).select_from(t.functions).where(_f.project_id == project_id)
+def count_account_functions(conn: Conn, account_id: str) -> int:
+    query = select(func.count()).select_from(t.functions).where(_f.account_id == account_id)
     return int(conn.execute(query).scalar_one())
 
 
-def code_bytes(conn: Conn, project_id: str) -> int:
-    """Bytes of code the project's functions and versions hold (each revision counted per holder)."""
+def account_code_bytes(conn: Conn, account_id: str) -> int:
+    """Bytes of code the account's functions and versions hold (each revision counted per holder)."""
     total = 0
-    ids = select(_f.id).where(_f.project_id == project_id)
-    for text in conn.execute(select(_f.config).where(_f.project_id == project_id)).scalars():
+    ids = select(_f.id).where(_f.account_id == account_id)
+    for text in conn.execute(select(_f.config).where(_f.account_id == account_id)).scalars():
         total += json.loads(text)["code"]["size"]
     for text in conn.execute(select(_v.config).where(_v.function_id.in_(ids))).scalars():
         total += json.loads(text)["code"]["size"]

@@ -15,7 +15,7 @@ functions = Table(
     "fgs_functions",
     metadata,
     Column("id", String(32), primary_key=True),
-    Column("account_id", String(32), nullable=False),
+    Column("account_id", String(32), nullable=False, index=True),  # counted for its quotas
     Column("project_id", String(32), nullable=False),
     Column("package", String(64), nullable=False),
     Column("name", String(64), nullable=False),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection as Conn
 
+from welkin.billing.quotas import Quota
 from welkin.core import errors
 from welkin.functions import rules, store
 from welkin.functions.errors import AliasNotFound, VersionNotFound
@@ -62,6 +63,8 @@ class VersionService:
                 raise errors.QuotaExceeded(
                     f"A function may have at most {rules.MAX_VERSIONS} versions; delete one first."
                 )
+            # A version holds its own copy of latest's code, as far as the quota counts.
+            self._registry.quotas.enforce_in(conn, fn.account_id, Quota.CODE_BYTES, code.size)
             seq = store.take_version_number(conn, fn.id)
             chosen = name or str(seq)
             while name is None and store.version(conn, fn.id, chosen) is not None:

@@ -131,6 +131,15 @@ class IdentityService:
         self._permissions.invalidate(account.id)
         return replace(account, enabled=enabled)
 
+    async def managed_account(self, operator: Principal, name: str, action: str) -> Account:
+        """An account by name, for the operator to manage (``action``: what it will do)."""
+        await self._require_operator(operator, action)
+        async with self._db.read() as conn:
+            account = await self._store.account_by_name(conn, name)
+        if account is None:
+            raise errors.NotFound(f"Account {name!r} does not exist.")
+        return account
+
     async def _require_operator(self, principal: Principal, action: str) -> None:
         if not principal.is_operator:
             raise errors.AccessDenied("Only the operator's account manages accounts.")

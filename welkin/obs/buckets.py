@@ -7,6 +7,7 @@ import re
 
 from sqlalchemy.engine import Connection
 
+from welkin.billing.quotas import AccountQuotas, Quota, QuotaDefaults
 from welkin.core.clock import Clock
 from welkin.core.db import Database
 from welkin.obs import errors, store
@@ -47,11 +48,13 @@ def _looks_like_ipv4(name: str) -> bool:
 class BucketService:
     """Buckets of one region. Bucket rows are cached: they are read on every request."""
 
-    def __init__(self, db: Database, clock: Clock, region: str) -> None:
+    def __init__(self, db: Database, clock: Clock, region: str, quotas: AccountQuotas | None = None) -> None:
         self._db = db
         self._clock = clock
         self._region = region
         self._cache: dict[str, Bucket] = {}
+        self._quotas = quotas or AccountQuotas(db, clock, QuotaDefaults())
+        self._quotas.count_with(Quota.BUCKETS, store.count_buckets)
 
     async def create(self, account_id: str, name: str, location: str | None, acl: str) -> Bucket:
         check_bucket_name(name)
@@ -67,6 +70,7 @@ class BucketService:
                 if existing.account_id == account_id:
                     raise errors.BucketAlreadyOwnedByYou(f"you already own bucket {name!r}")
                 raise errors.BucketAlreadyExists(f"bucket name {name!r} is taken; choose another")
+            self._quotas.enforce_in(conn, account_id, Quota.BUCKETS, 1, errors.TooManyBuckets)
             store.insert_bucket(conn, bucket)
 
         await self._db.run_write(insert)

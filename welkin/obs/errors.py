@@ -41,6 +41,12 @@ class IncompleteBody(errors.BadRequest):
     code = "IncompleteBody"
 
 
+class InsufficientStorageSpace(errors.QuotaExceeded):
+    """The write would take the account past its stored-bytes quota (OBS's code for a full quota)."""
+
+    code = "InsufficientStorageSpace"
+
+
 class InvalidBucketName(errors.BadRequest):
     code = "InvalidBucketName"
 
@@ -176,3 +182,10 @@ class NotModified(errors.WelkinError):
 class PreconditionFailed(errors.WelkinError):
     code = "PreconditionFailed"
     status = 412
+
+
+class TooManyBuckets(errors.QuotaExceeded):
+    """The account has as many buckets as its quota allows (400, as S3 and OBS answer)."""
+
+    code = "TooManyBuckets"
+    status = 400

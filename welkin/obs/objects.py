@@ -19,6 +19,7 @@ from typing import Protocol
 
 from sqlalchemy.engine import Connection as Conn
 
+from welkin.billing.quotas import NO_LIMIT, AccountQuotas, Quota, QuotaDefaults
 from welkin.core import errors as core
 from welkin.core.clock import Clock
 from welkin.core.db import Database
@@ -83,6 +84,7 @@ class IncomingBody:
     expected_checksum: Callable[[], str | None] = lambda: None
     max_size: int = MAX_PUT_BYTES
     checks: tuple[BodyCheck, ...] = ()
+    declared_size: int | None = None  # the length the client announced, when it did
 
 
 @dataclass(frozen=True)
@@ -108,12 +110,19 @@ class DeleteOutcome:
 
 class ObjectService:
     def __init__(
-        self, db: Database, blobs: BlobStore, clock: Clock, events: ObjectEvents | None = None
+        self,
+        db: Database,
+        blobs: BlobStore,
+        clock: Clock,
+        events: ObjectEvents | None = None,
+        quotas: AccountQuotas | None = None,
     ) -> None:
         self._db = db
         self._blobs = blobs
         self._clock = clock
         self._events = events
+        self._quotas = quotas or AccountQuotas(db, clock, QuotaDefaults())
+        self._quotas.count_with(Quota.STORED_BYTES, store.stored_bytes)
         self._last_seq = 0
 
     # --- bodies --------------------------------------------------------------------------
@@ -160,6 +169,8 @@ class ObjectService:
         event: str = "ObjectCreated:Put",
     ) -> ObjectVersion:
         check_key(key)
+        if body.declared_size:
+            await self._check_room(bucket, key, body.declared_size)
         object_id = secrets.token_hex(16)
         written = await self.receive(body, blob_name=object_id)
         blob = written.blob.name if written.blob.size else None
@@ -177,6 +188,25 @@ class ObjectService:
         else:
             self._blobs.publish([blob])
         return obj
+
+    async def _check_room(self, bucket: Bucket, key: str, size: int) -> None:
+        """Refuse a write the stored-bytes quota cannot take before its body is streamed in.
+
+        Only a hint: the commit checks again, to the byte. An account with no limit pays
+        one look into the quota cache.
+        """
+        if await self._quotas.limit(bucket.account_id, Quota.STORED_BYTES) == NO_LIMIT:
+            return
+
+        def check(conn: Conn) -> None:
+            replaced = self._replaced(conn, bucket, key, store.latest(conn, bucket.name, key))
+            adding = size - (replaced.size if replaced is not None else 0)
+            if adding > 0:
+                self._quotas.enforce_in(
+                    conn, bucket.account_id, Quota.STORED_BYTES, adding, errors.InsufficientStorageSpace
+                )
+
+        await self._db.run_read(check)
 
     def _new_version(
         self,
@@ -232,12 +262,23 @@ class ObjectService:
         event: str = "ObjectCreated:Put",
     ) -> None:
         """``commit_version`` inside the caller's transaction, beside its own writes;
-        the caller calls ``committed`` once the transaction is."""
+        the caller calls ``committed`` once the transaction is.
+
+        A version that would take the bucket owner past its stored-bytes quota is refused
+        (InsufficientStorageSpace) before anything is written; one that adds nothing (it
+        replaces a version at least as large) is never refused.
+        """
         store.lock_key(conn, bucket.name, obj.key)
         current = store.latest(conn, bucket.name, obj.key)
         if preconditions:
             check_write(current, preconditions)
-        self._retire(conn, bucket, obj.key, current)
+        replaced = self._replaced(conn, bucket, obj.key, current)
+        adding = obj.size - (replaced.size if replaced is not None else 0)
+        if adding > 0:
+            self._quotas.enforce_in(
+                conn, bucket.account_id, Quota.STORED_BYTES, adding, errors.InsufficientStorageSpace
+            )
+        self._retire(conn, bucket, obj.key, current, replaced)
         store.insert_version(conn, obj)
         self.emit(conn, bucket, event, obj)
 
@@ -268,17 +309,25 @@ class ObjectService:
         if self._events is not None:
             self._events.committed()
 
-    def _retire(self, conn: Conn, bucket: Bucket, key: str, current: ObjectVersion | None) -> None:
-        """Make room for a new current version of ``key``."""
+    def _replaced(
+        self, conn: Conn, bucket: Bucket, key: str, current: ObjectVersion | None
+    ) -> ObjectVersion | None:
+        """The version a new current version of ``key`` replaces, if any."""
+        if current is None or bucket.versioning is Versioning.ENABLED:
+            return None
+        # Unversioned or suspended: the "null" version is replaced; others stay as history.
+        if current.version_id == NULL_VERSION:
+            return current
+        if bucket.versioning is Versioning.SUSPENDED:
+            return store.version(conn, bucket.name, key, NULL_VERSION)
+        return None
+
+    def _retire(
+        self, conn: Conn, bucket: Bucket, key: str, current: ObjectVersion | None, null: ObjectVersion | None
+    ) -> None:
+        """Make room for a new current version of ``key``, dropping the one it replaces."""
         if current is None:
             return
-        if bucket.versioning is Versioning.ENABLED:
-            store.clear_latest(conn, bucket.name, key)
-            return
-        # Unversioned or suspended: the "null" version is replaced; others stay as history.
-        null = current if current.version_id == NULL_VERSION else None
-        if null is None and bucket.versioning is Versioning.SUSPENDED:
-            null = store.version(conn, bucket.name, key, NULL_VERSION)
         if null is not None:
             store.delete_version(conn, null, self._clock.now())
         if current is not null:
@@ -313,7 +362,7 @@ class ObjectService:
             delete_marker=True,
             owner_id=bucket.account_id,
         )
-        self._retire(conn, bucket, key, current)
+        self._retire(conn, bucket, key, current, self._replaced(conn, bucket, key, current))
         store.insert_version(conn, marker)
         self.emit(conn, bucket, "ObjectRemoved:DeleteMarkerCreated", marker)
         return marker

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from welkin.billing.quotas import AccountQuotas, QuotaDefaults
 from welkin.core.clock import Clock
 from welkin.core.db import Database
 from welkin.core.events import EventBus
@@ -42,11 +43,15 @@ class Obs:
         region: str,
         bus: EventBus | None = None,
         lifecycle_interval: float = LIFECYCLE_INTERVAL,
+        quotas: AccountQuotas | None = None,
     ) -> Obs:
-        """``bus``: where bucket notifications go (topic obs.events); None sends none."""
+        """``bus``: where bucket notifications go (topic obs.events); None sends none.
+        ``quotas``: the region's account quotas; None: every account has the defaults."""
         blobs = BlobStore(data_dir / "obs")
-        buckets = BucketService(db, clock, region)
-        objects = ObjectService(db, blobs, clock, ObjectEvents(bus) if bus is not None else None)
+        quotas = quotas or AccountQuotas(db, clock, QuotaDefaults())
+        buckets = BucketService(db, clock, region, quotas)
+        events = ObjectEvents(bus) if bus is not None else None
+        objects = ObjectService(db, blobs, clock, events, quotas)
         lifecycle = LifecycleJob(db, buckets, objects, clock, lifecycle_interval)
         return cls(db, blobs, buckets, objects, lifecycle)
 

@@ -35,6 +35,11 @@ _CLEAR_LATEST = (
     .values(is_latest=False)
 )
 _DELETE_VERSION = delete(t.objects).where(_o.id == bindparam("id"))
+_ADD_STORED = (
+    update(t.buckets)
+    .where(t.buckets.c.name == bindparam("b"))
+    .values(stored_bytes=t.buckets.c.stored_bytes + bindparam("delta"))
+)
 _INSERT_TRASH = insert(t.trash)
 
 
@@ -64,6 +69,24 @@ def buckets_of(conn: Conn, account_id: str) -> list[Bucket]:
 
 def all_buckets(conn: Conn) -> list[Bucket]:
     return [_bucket(row) for row in (conn.execute(select(t.buckets))).mappings()]
+
+
+def count_buckets(conn: Conn, account_id: str) -> int:
+    query = select(func.count()).select_from(t.buckets).where(t.buckets.c.account_id == account_id)
+    return int(conn.execute(query).scalar_one())
+
+
+def stored_bytes(conn: Conn, account_id: str) -> int:
+    """Bytes the account's object versions hold, in all its buckets."""
+    query = select(func.coalesce(func.sum(t.buckets.c.stored_bytes), 0)).where(
+        t.buckets.c.account_id == account_id
+    )
+    return int(conn.execute(query).scalar_one())
+
+
+def _add_stored(conn: Conn, bucket: str, delta: int) -> None:
+    if delta:
+        conn.execute(_ADD_STORED, {"b": bucket, "delta": delta})
 
 
 def delete_bucket(conn: Conn, name: str) -> None:
@@ -149,6 +172,7 @@ def insert_version(conn: Conn, obj: ObjectVersion) -> None:
             parts_count=obj.parts_count,
         ),
     )
+    _add_stored(conn, obj.bucket, obj.size)
 
 
 def clear_latest(conn: Conn, bucket: str, key: str) -> None:
@@ -162,6 +186,7 @@ def mark_latest(conn: Conn, object_id: str) -> None:
 def delete_version(conn: Conn, obj: ObjectVersion, now: datetime) -> None:
     """Drop one version row and hand its blobs (its own or its parts') to the trash."""
     conn.execute(_DELETE_VERSION, {"id": obj.id})
+    _add_stored(conn, obj.bucket, -obj.size)
     blobs = [obj.blob] if obj.blob else []
     if obj.parts_count:
         query = select(t.parts.c.blob).where(t.parts.c.object_id == obj.id)

@@ -32,6 +32,9 @@ buckets = Table(
     Column("tags", Text, nullable=True),
     Column("lifecycle", Text, nullable=True),
     Column("notification", Text, nullable=True),
+    # Bytes the bucket's object versions hold, kept in the transactions that add and drop
+    # them: an account's stored-bytes quota is checked against the sum over its buckets.
+    Column("stored_bytes", BigInteger, nullable=False, server_default="0"),
 )
 
 objects = Table(

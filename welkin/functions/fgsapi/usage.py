@@ -16,15 +16,21 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from welkin.billing.quotas import NO_LIMIT, Quota, QuotaStatus
 from welkin.core import errors
 from welkin.core.clock import Clock
-from welkin.functions import rules
 from welkin.functions.fgsapi.context import FgsContext
 from welkin.functions.invocation_models import MetricsSnapshot, MinuteFigures
 from welkin.functions.invoker import Invoker
-from welkin.functions.service import CODE_SPACE_MB, MAX_FUNCTIONS_PER_PROJECT, FunctionRegistry
+from welkin.functions.service import FunctionRegistry
 from welkin.functions.urns import function_urn
 from welkin.iam import actions
+
+
+def _resource(status: QuotaStatus, kind: str, unit_bytes: int, unit: str) -> dict[str, object]:
+    """One quota as FunctionGraph lists it, in its unit (usage rounded up); -1 for no limit."""
+    quota = status.limit if status.limit == NO_LIMIT else status.limit // unit_bytes
+    return {"quota": quota, "used": -(-status.used // unit_bytes), "type": kind, "unit": unit}
 
 
 class UsageHandlers:
@@ -52,22 +58,13 @@ class UsageHandlers:
         ]
 
     async def quotas(self, request: Request) -> Response:
+        """The account's quotas (the operator may have set its own) and what it uses of them."""
         scope = await self.ctx.scope(request)
-        usage = await self.registry.usage(scope)
+        statuses = {s.quota: s for s in await self.registry.quota_statuses(scope)}
         resources = [
-            {"quota": MAX_FUNCTIONS_PER_PROJECT, "used": usage.functions, "type": "fgs_func_num", "unit": ""},
-            {
-                "quota": CODE_SPACE_MB,
-                "used": -(-usage.code_bytes // (1 << 20)),
-                "type": "fgs_func_code_size",
-                "unit": "MB",
-            },
-            {
-                "quota": rules.MAX_INSTANCES,
-                "used": 0,
-                "type": "fgs_on_demand_instance_limit",
-                "unit": "",
-            },
+            _resource(statuses[Quota.FUNCTIONS], "fgs_func_num", 1, ""),
+            _resource(statuses[Quota.CODE_BYTES], "fgs_func_code_size", 1 << 20, "MB"),
+            _resource(statuses[Quota.CONCURRENT_INSTANCES], "fgs_on_demand_instance_limit", 1, ""),
         ]
         return JSONResponse({"quotas": {"resources": resources}})
 

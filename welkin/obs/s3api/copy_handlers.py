@@ -60,6 +60,7 @@ class CopyHandlers:
             self._objects.read(source, 0, source.size),
             checksum_algorithm=_checksum_algorithm(headers, source),
             max_size=MAX_PUT_BYTES,
+            declared_size=source.size,
         )
         obj = await self._objects.put(
             bucket, key, body, attributes, req.requester_id(), preconditions(headers)

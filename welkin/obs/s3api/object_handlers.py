@@ -183,7 +183,9 @@ def incoming_body(req: S3Request, max_size: int) -> IncomingBody:
     # The declared SHA-256 is checked by the service, in the thread that hashes the body.
     stream, payload_check = req.unchecked_stream()
     checks = (payload_check,) if payload_check is not None else ()
-    return IncomingBody(stream, md5, algorithm, expected_checksum, max_size, checks)
+    announced = headers.get("x-amz-decoded-content-length", length)
+    declared = int(announced) if announced is not None and announced.isdigit() else None
+    return IncomingBody(stream, md5, algorithm, expected_checksum, max_size, checks, declared)
 
 
 def write_headers(obj: ObjectVersion) -> dict[str, str]:
