@@ -2,6 +2,7 @@
 
     allocations = allocate(month, account_id, rows, catalog)
     hours = hourly_charges(allocations)    # one per (invoice line, hour)
+    late = adjustment_charges(invoice)     # one per adjustment line, at the month's first hour
     free = free_deductions(allocations)    # one per hourly row the free tier paid for
 
 An hour's amount is the step of its line's running charge, rounded to 8 places, from one hour
@@ -18,8 +19,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from welkin.billing.budgets import month_bounds
 from welkin.billing.catalog import PriceVersion
-from welkin.billing.rating import EIGHT_PLACES, Allocation, LineKey, line_order
+from welkin.billing.rating import EIGHT_PLACES, Allocation, Invoice, LineKey, line_order
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class HourlyCharge:
     quantity: Decimal  # in ``unit``, free tier included
     free_applied: Decimal  # of ``quantity``
     amount: Decimal  # 8 decimal places; the hours of a line add up to its amount
+    adjusts: str | None = None  # an adjustment line of the invoice: the month it bills ("YYYY-MM")
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,27 @@ def hourly_charges(allocations: Sequence[Allocation]) -> list[HourlyCharge]:
             shown = rounded
     out.sort(key=lambda c: (c.hour, line_order(c.key)))
     return out
+
+
+def adjustment_charges(invoice: Invoice) -> list[HourlyCharge]:
+    """The invoice's adjustment lines (late usage of earlier months), each one charge at the
+    first hour of the invoice's month: they have no hours of their own."""
+    start, _ = month_bounds(invoice.month)
+    return [
+        HourlyCharge(
+            line.key,
+            start,
+            line.unit,
+            line.per,
+            line.unit_price,
+            line.quantity,
+            line.free_applied,
+            line.amount,
+            line.adjusts,
+        )
+        for line in invoice.lines
+        if line.adjusts
+    ]
 
 
 def free_deductions(allocations: Sequence[Allocation]) -> list[FreeDeduction]:

@@ -21,7 +21,13 @@ from decimal import Decimal
 from sqlalchemy.engine import Connection
 
 from welkin.billing import invoice_store as store
-from welkin.billing.breakdown import FreeDeduction, HourlyCharge, free_deductions, hourly_charges
+from welkin.billing.breakdown import (
+    FreeDeduction,
+    HourlyCharge,
+    adjustment_charges,
+    free_deductions,
+    hourly_charges,
+)
 from welkin.billing.budgets import month_bounds
 from welkin.billing.catalog import PriceCatalog
 from welkin.billing.invoice_store import InvoiceSummary
@@ -53,7 +59,9 @@ class Statement:
     """A month's bill with its lines broken down by hour, and the free tier's deductions."""
 
     bill: Bill
-    hours: tuple[HourlyCharge, ...]  # the hours of each line add up to the line
+    # The hours of each line of the month's own usage add up to the line; an adjustment line
+    # (late usage of an earlier month) is one charge at the month's first hour.
+    hours: tuple[HourlyCharge, ...]
     free: tuple[FreeDeduction, ...]
 
 
@@ -136,7 +144,8 @@ class BillingService:
     async def statement(self, account_id: str, month: str) -> Statement:
         bill = await self.bill(account_id, month)
         allocations = allocate(month, account_id, await self.usage(account_id, month), self.catalog)
-        return Statement(bill, tuple(hourly_charges(allocations)), tuple(free_deductions(allocations)))
+        hours = (*hourly_charges(allocations), *adjustment_charges(bill.invoice))
+        return Statement(bill, hours, tuple(free_deductions(allocations)))
 
     async def months(self, account_id: str) -> list[str]:
         """Every month from the account's first usage to its last, in order."""

@@ -30,6 +30,8 @@ from welkin.billing.service import Bill, Statement
 
 PAY_PER_USE = 3
 USAGE = 5  # bill type: consumption by usage
+# Bill types of a record that adjusts an earlier month: a charge added, or given back.
+ADJUSTED_UP, ADJUSTED_DOWN = 16, 9
 HOURLY = "25"  # period type
 HUAWEI_CLOUD = 1  # provider type
 DEFAULT_PROJECT = "0"
@@ -61,6 +63,13 @@ class Charge:
     quantity: Decimal
     free: Decimal
     amount: Decimal
+    adjusts: str | None  # late usage of this month ("YYYY-MM"), billed on the record's
+
+    @property
+    def bill_type(self) -> int:
+        if self.adjusts is None:
+            return USAGE
+        return ADJUSTED_DOWN if self.amount < 0 else ADJUSTED_UP
 
 
 def status_of(statement: Statement) -> int:
@@ -86,9 +95,9 @@ def amounts_text(value: Decimal) -> str:
 
 def combine(hours: Iterable[HourlyCharge], by: Callable[[HourlyCharge], Hashable]) -> list[Charge]:
     """Hourly charges of the same line and the same ``by`` added up, in first-hour order."""
-    found: dict[tuple[LineKey, Hashable], Charge] = {}
+    found: dict[tuple[LineKey, str | None, Hashable], Charge] = {}
     for h in hours:
-        group = (h.key, by(h))
+        group = (h.key, h.adjusts, by(h))
         seen = found.get(group)
         if seen is None:
             found[group] = Charge(
@@ -101,6 +110,7 @@ def combine(hours: Iterable[HourlyCharge], by: Callable[[HourlyCharge], Hashable
                 h.quantity,
                 h.free_applied,
                 h.amount,
+                h.adjusts,
             )
         else:
             found[group] = Charge(
@@ -113,6 +123,7 @@ def combine(hours: Iterable[HourlyCharge], by: Callable[[HourlyCharge], Hashable
                 seen.quantity + h.quantity,
                 seen.free + h.free_applied,
                 seen.amount + h.amount,
+                h.adjusts,
             )
     return sorted(found.values(), key=lambda c: (c.start, line_order(c.key)))
 
@@ -132,7 +143,7 @@ def fee_record(owner: Owner, cycle: str, charge: Charge, statistic_type: int, cu
     day = month_bounds(cycle)[0] if statistic_type == 1 else charge.start
     record: Record = {
         "bill_date": day.strftime("%Y-%m-%d"),
-        "bill_type": USAGE,
+        "bill_type": charge.bill_type,
         "customer_id": owner.account_id,
         "account_name": owner.account_name,
         "region": key.region,
@@ -171,12 +182,12 @@ def fee_record(owner: Owner, cycle: str, charge: Charge, statistic_type: int, cu
         "stored_card_amount": ZERO,
         "bonus_amount": ZERO,
         "debt_amount": charge.amount,
-        "adjustment_amount": ZERO,
+        "adjustment_amount": charge.amount if charge.adjusts else ZERO,
         "measure_id": AMOUNT_MEASURE,
         "formula": f"({charge.quantity} - {charge.free}) / {charge.per} * {charge.unit_price}",
     }
     if statistic_type != 1:  # BSS gives no id to a record of the whole cycle
-        record["id"] = record_id(owner.account_id, key, utc(charge.start), statistic_type)
+        record["id"] = record_id(owner.account_id, key, charge.adjusts, utc(charge.start), statistic_type)
     if statistic_type == 3:
         record["consume_time"] = utc(charge.start)
     return record
@@ -185,13 +196,15 @@ def fee_record(owner: Owner, cycle: str, charge: Charge, statistic_type: int, cu
 def bill_records(statement: Statement, owner: Owner, hours: Iterable[HourlyCharge]) -> list[Record]:
     """MonthlyBillRecords: per day, service type, resource type and region."""
     cycle = statement.bill.invoice.month
-    days: dict[tuple[str, str, str, str], list[HourlyCharge]] = {}
+    days: dict[tuple[str, str, str, str, str], list[HourlyCharge]] = {}
     for h in hours:
-        group = (h.hour.strftime("%Y-%m-%d"), h.key.service_type, h.key.resource_type, h.key.region)
+        day = h.hour.strftime("%Y-%m-%d")
+        group = (day, h.key.service_type, h.key.resource_type, h.key.region, h.adjusts or "")
         days.setdefault(group, []).append(h)
     out: list[Record] = []
-    for (day, service, resource, region), members in sorted(days.items()):
+    for (day, service, resource, region, adjusts), members in sorted(days.items()):
         amount = sum((h.amount for h in members), ZERO)
+        bill_type = (ADJUSTED_DOWN if amount < 0 else ADJUSTED_UP) if adjusts else USAGE
         last = max(h.hour for h in members) + HOUR
         out.append(
             {
@@ -211,8 +224,8 @@ def bill_records(statement: Statement, owner: Owner, hours: Iterable[HourlyCharg
                 "trade_time": utc(last),
                 "provider_type": HUAWEI_CLOUD,
                 "trade_id": trade_id(owner, cycle),
-                "id": record_id(owner.account_id, day, service, resource, region),
-                "bill_type": USAGE,
+                "id": record_id(owner.account_id, day, service, resource, region, adjusts),
+                "bill_type": bill_type,
                 "status": status_of(statement),
                 "official_amount": amount,
                 "official_discount_amount": ZERO,
@@ -231,9 +244,9 @@ def bill_records(statement: Statement, owner: Owner, hours: Iterable[HourlyCharg
 def bill_sums(bill: Bill, owner: Owner) -> list[Record]:
     """BillSumRecordInfoV2s: the invoice's lines per service and resource type."""
     invoice = bill.invoice
-    groups: dict[tuple[str, str], Decimal] = {}
+    groups: dict[tuple[str, str, bool], Decimal] = {}
     for line in invoice.lines:
-        group = (line.key.service_type, line.key.resource_type)
+        group = (line.key.service_type, line.key.resource_type, line.adjusts is not None)
         groups[group] = groups.get(group, ZERO) + line.amount
     ordered = sorted(groups.items())
     consumed = share_cents([official for _, official in ordered], invoice.billed)
@@ -247,7 +260,9 @@ def bill_sums(bill: Bill, owner: Owner) -> list[Record]:
             "resource_type_code": resource,
             "resource_type_name": name_of(resource),
             "charging_mode": PAY_PER_USE,
-            "bill_type": 1,  # consumption (this API's own bill types: 1 consumption, 2 refund, 3 adjustment)
+            # This API's own bill types: 1 consumption, 2 refund, 3 adjustment (late usage of an
+            # earlier month).
+            "bill_type": 3 if adjustment else 1,
             "official_amount": official,
             "official_discount_amount": ZERO,
             "truncated_amount": official - consume,
@@ -258,7 +273,7 @@ def bill_sums(bill: Bill, owner: Owner) -> list[Record]:
             "writeoff_amount": ZERO,
             "measure_id": AMOUNT_MEASURE,
         }
-        for ((service, resource), official), consume in zip(ordered, consumed, strict=True)
+        for ((service, resource, adjustment), official), consume in zip(ordered, consumed, strict=True)
     ]
 
 

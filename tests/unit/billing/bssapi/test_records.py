@@ -4,10 +4,11 @@ statistic types agreeing with each other and with the invoice."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from decimal import Decimal
 
 from tests.unit.billing.test_rating import requests_price, usage
-from welkin.billing.breakdown import free_deductions, hourly_charges
+from welkin.billing.breakdown import adjustment_charges, free_deductions, hourly_charges
 from welkin.billing.bssapi import records
 from welkin.billing.bssapi.records import Owner
 from welkin.billing.bssapi.render import USAGE_MEASURES, encode
@@ -101,6 +102,33 @@ def test_the_three_statistic_types_agree_with_each_other_and_the_invoice() -> No
     assert hourly["usage_measure_id"] == 1001
     assert "id" in hourly
     assert "id" not in made[1][0]
+
+
+def test_late_usage_billed_this_month_shows_as_adjustment_records_that_add_up_to_the_bill() -> None:
+    late_row = usage("fgs_requests", 40, hour=-24)  # October 31st, counted after October closed
+    october = rate_month("2026-10", "acct", [late_row], catalog())
+    late = [replace(line, adjusts="2026-10") for line in october.lines]
+    own = statement(rows(), catalog())
+    total = own.bill.invoice.total + october.total
+    billed = total.quantize(Decimal("0.01"))
+    lines = (*own.bill.invoice.lines, *late)
+    invoice = replace(own.bill.invoice, lines=lines, total=total, billed=billed, truncated=total - billed)
+    s = Statement(Bill(invoice, final=False), (*own.hours, *adjustment_charges(invoice)), own.free)
+
+    sums = records.bill_sums(s.bill, OWNER)
+    assert [r["bill_type"] for r in sums] == [1, 3]
+    assert sums[1]["official_amount"] == october.total
+    assert sum(r["consume_amount"] for r in sums) == invoice.billed
+    for kind in (1, 2, 3):
+        charges = records.by_statistic(s.hours, kind)
+        found = [records.fee_record(OWNER, "2026-11", c, kind, "USD") for c in charges]
+        assert sum(r["amount"] for r in found) == total
+        adjusted = [r for r in found if r["bill_type"] == records.ADJUSTED_UP]
+        assert [r["adjustment_amount"] for r in adjusted] == [october.total]
+        assert adjusted[0]["bill_date"] == "2026-11-01"
+    daily = records.bill_records(s, OWNER, s.hours)
+    assert sum(r["consume_amount"] for r in daily) == total
+    assert sorted(r["bill_type"] for r in daily) == [5, 5, records.ADJUSTED_UP]
 
 
 def test_daily_bill_records_carry_the_status_of_the_month() -> None:
