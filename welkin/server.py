@@ -22,6 +22,7 @@ from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from welkin import __version__
+from welkin.billing import price_history
 from welkin.billing.api import BillingApi
 from welkin.billing.bssapi.app import PREFIXES as BSS_PREFIXES
 from welkin.billing.bssapi.app import bss_app
@@ -31,7 +32,7 @@ from welkin.billing.budget_service import BudgetService
 from welkin.billing.budget_store import BudgetStore
 from welkin.billing.catalog import PriceCatalog
 from welkin.billing.invoices import CloseSettings, MonthCloser, Settle
-from welkin.billing.meter import BillingMeter, function_usages, obs_usages
+from welkin.billing.meter import METERED_USAGE_TYPES, BillingMeter, function_usages, obs_usages
 from welkin.billing.quota_api import QuotaApi
 from welkin.billing.quotas import OPERATOR_LIMITS, AccountQuotas, QuotaDefaults
 from welkin.billing.service import BillingService
@@ -129,6 +130,7 @@ class Region:
             if settings.price_catalog
             else PriceCatalog.default()
         )
+        price_history.require(catalog, METERED_USAGE_TYPES)
         billing = BillingService(db, clock, catalog)
         # Its cursor row is made by migration 0010.
         obs_billing = BillingMeter(db, clock, settings.region, obs_usages)
@@ -186,6 +188,9 @@ class Region:
 
     async def start(self) -> None:
         await asyncio.to_thread(migrate.upgrade, self.settings.metadata_url)
+        # Before anything is metered or billed: a catalog that would reprice past usage stops here.
+        now = self.clock.now()
+        await self.db.run_write(lambda conn: price_history.record(conn, self.billing.catalog, now))
         self.root_credentials = await bootstrap(self.iam, self.settings.data_dir)
         if self.root_credentials is not None:
             await self.quotas.set_limits(self.root_credentials.account_id, OPERATOR_LIMITS)

@@ -16,6 +16,7 @@ import pytest
 
 from tests.cli.conftest import Account, Cli
 from tests.conftest import ROOT, Welkin, start_welkin, stop_welkin
+from tests.prices import free_obs
 from welkin.cli.client import sign
 
 HELLO = ROOT / "examples" / "functions" / "hello"
@@ -47,7 +48,7 @@ def shared_welkin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Welkin]:
     """This module's server (it replaces the CLI suite's): a dollar a call, budgets checked each second."""
     base = tmp_path_factory.mktemp("budget")
     catalog = base / "prices.toml"
-    catalog.write_text(CATALOG)
+    catalog.write_text(CATALOG + free_obs())
     data = base / "data"
     data.mkdir()
     (data / "welkin.toml").write_text(f'price_catalog = "{catalog}"\nbilling_budget_interval_seconds = 1\n')

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ROOT_AK, Welkin, start_welkin, stop_welkin
+from tests.conftest import ROOT, ROOT_AK, Welkin, start_welkin, stop_welkin
 
 
 @pytest.fixture(scope="module")
@@ -130,3 +131,40 @@ def test_a_wrong_price_catalog_is_refused_before_serving(tmp_path: Path) -> None
     assert result.returncode == 2, result.stderr
     assert "price entry 1" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_catalog_that_would_reprice_metered_usage_is_refused_at_start(tmp_path: Path) -> None:
+    shipped = (ROOT / "welkin" / "billing" / "catalog.toml").read_text()
+    catalog = tmp_path / "prices.toml"
+    catalog.write_text(shipped)
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "welkin.toml").write_text(f'price_catalog = "{catalog}"\n')
+    server = start_welkin(data)
+    assert stop_welkin(server) == 0
+    with sqlite3.connect(data / "welkin.db") as db:  # an invocation metered in November
+        db.execute(
+            "INSERT INTO billing_usage_hourly VALUES ('acct', '2026-11-22 12:00:00.000000', "
+            "'hws.service.type.functiongraph', 'hws.resource.type.function', 'fn', 'local-1', "
+            "'fgs_requests', 5)"
+        )
+    catalog.write_text(shipped.replace('price = "0.20"', 'price = "0.25"'))
+    result = subprocess.run(
+        [sys.executable, "-m", "welkin", "up", "--data-dir", str(data), "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "the price of fgs_requests from 2026-01-01T00:00:00+00:00 is changed" in result.stderr
+    assert "Traceback" not in result.stderr
+
+    # The same change from December on is how a price changes: the server starts.
+    catalog.write_text(
+        shipped
+        + '\n[[price]]\nusage_type = "fgs_requests"\nservice_type = "hws.service.type.functiongraph"\n'
+        'resource_type = "hws.resource.type.function"\nunit = "request"\nper = 1000000\n'
+        'price = "0.25"\nfree_per_month = 1000000\neffective_from = 2099-12-01T00:00:00Z\n'
+    )
+    server = start_welkin(data)
+    assert stop_welkin(server) == 0

@@ -42,6 +42,14 @@ OBS_RESOURCE = "hws.resource.type.obs"
 # billed at another class's price.
 OBS_STORAGE_USAGE_TYPES = {"STANDARD": "obs_storage_standard"}
 _OBS_REQUEST_CLASSES = ("write", "read")
+# Every usage type the meters above make: a price catalog must price each of them.
+METERED_USAGE_TYPES = (
+    "fgs_requests",
+    "fgs_duration",
+    *(f"obs_requests_{c}" for c in _OBS_REQUEST_CLASSES),
+    "obs_traffic_out",
+    *OBS_STORAGE_USAGE_TYPES.values(),
+)
 # Bounds that no real invocation reaches, so a product of two can never overflow BIGINT sums.
 _MAX_DURATION_MS = 10**9
 _MAX_MEMORY_MB = 10**6

@@ -66,6 +66,8 @@ billing_usage_hourly = Table(
     Column("quantity", BigInteger, nullable=False),
     # Closing a month reads every account's usage of it.
     Index("ix_billing_usage_hourly_hour", "hour"),
+    # Whether a usage type was metered since a price's effective_from (price_history).
+    Index("ix_billing_usage_hourly_usage_type_hour", "usage_type", "hour"),
 )
 
 # Keyed by where the record came from, so a redelivered event rejects nothing twice.
@@ -138,4 +140,15 @@ billing_closed_months = Table(
     metadata,
     Column("month", Text, primary_key=True),
     Column("closed_at", UtcDateTime(), nullable=False),
+)
+
+# Every price version the catalog has named since the region first started, kept so that a
+# later catalog cannot reprice usage already metered (welkin.billing.price_history).
+billing_price_versions = Table(
+    "billing_price_versions",
+    metadata,
+    Column("usage_type", Text, primary_key=True),
+    Column("effective_from", UtcDateTime(), primary_key=True),
+    Column("terms", Text, nullable=False),  # the version's prices, units and codes, as JSON
+    Column("recorded_at", UtcDateTime(), nullable=False),
 )

@@ -120,6 +120,9 @@ def serve(settings: Settings) -> int:
     try:
         with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
             runner.run(main())
+    except CatalogError as exc:  # held against the prices past usage was metered at
+        print(f"welkin up: price catalog {settings.price_catalog or '(shipped)'}: {exc}", file=sys.stderr)
+        return 2
     finally:
         sock.close()
         lock.close()

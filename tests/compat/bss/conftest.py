@@ -24,6 +24,7 @@ from huaweicloudsdkfunctiongraph.v2 import FunctionGraphClient, InvokeFunctionRe
 
 from tests.compat.functiongraph.conftest import create, fgs_client
 from tests.conftest import ROOT_PASSWORD, Welkin, start_welkin, stop_welkin
+from tests.prices import free_obs
 from welkin.iam import catalog
 
 FREE_REQUESTS = 3
@@ -52,7 +53,6 @@ per = 1
 price = "{GB_SECOND_PRICE}"
 effective_from = 2020-01-01T00:00:00Z
 """
-OBS_TYPES = ("obs_storage_standard", "obs_requests_write", "obs_requests_read", "obs_traffic_out")
 
 
 def bss_client(url: str, ak: str, sk: str, domain_id: str | None = None) -> BssClient:
@@ -185,22 +185,13 @@ def bss(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bss]:
     data = tmp_path_factory.mktemp("bss") / "data"
     data.mkdir()
     prices = data.parent / "prices.toml"
-    prices.write_text(PRICES + "".join(_free_obs(t) for t in OBS_TYPES))
+    prices.write_text(PRICES + free_obs())
     (data / "welkin.toml").write_text(f'price_catalog = "{prices}"\n')
     server = start_welkin(data)
     try:
         yield Bss(server)
     finally:
         stop_welkin(server)
-
-
-def _free_obs(usage_type: str) -> str:
-    unit = {"obs_storage_standard": "GB-hour", "obs_traffic_out": "GB"}.get(usage_type, "request")
-    return (
-        f'\n[[price]]\nusage_type = "{usage_type}"\nservice_type = "hws.service.type.obs"\n'
-        f'resource_type = "hws.resource.type.obs"\nunit = "{unit}"\nprice = "0"\n'
-        "effective_from = 2020-01-01T00:00:00Z\n"
-    )
 
 
 @pytest.fixture(scope="module")
