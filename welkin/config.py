@@ -58,6 +58,9 @@ class Settings:
     billing_budget_interval_seconds: int = 60
     # A month (UTC) closes this long after its end: usage still on its way is counted first.
     billing_close_grace_seconds: int = 3600
+    # Off: no usage is recorded (no OBS requests or storage, no invocations); billing still
+    # serves what was metered before. For a region nobody is billed for (docs/billing.md).
+    metering: bool = True
 
     @property
     def zones(self) -> tuple[str, ...]:
@@ -78,6 +81,8 @@ class Settings:
 
 
 _FIELD_TYPES = {f.name: f.type for f in fields(Settings)}
+_TRUE = frozenset({"true", "1", "yes", "on"})
+_FALSE = frozenset({"false", "0", "no", "off"})
 
 
 class SettingsError(ValueError):
@@ -86,6 +91,16 @@ class SettingsError(ValueError):
 
 def _coerce(name: str, raw: object) -> object:
     kind = _FIELD_TYPES[name]
+    if kind == "bool":
+        if isinstance(raw, bool):
+            return raw
+        word = str(raw).strip().lower()
+        if word not in _TRUE | _FALSE:
+            raise SettingsError(
+                f"{name} must be true or false (or yes/no, on/off, 1/0), not {raw!r} "
+                f"(WELKIN_{name.upper()} or welkin.toml)."
+            )
+        return word in _TRUE
     if kind == "int":
         if not str(raw).strip().isdigit():
             raise SettingsError(
