@@ -3,11 +3,11 @@
 Run from the repository root:
 
     PYTHONPATH=. .venv/bin/python benchmarks/billing_bench.py [--part overhead|invoice|all]
-        [--seconds 5] [--rounds 5] [--records 1000000] [--repeat 3]
+        [--seconds 4] [--rounds 5] [--servers 2] [--records 1000000] [--repeat 3]
 
 Part ``overhead``: a warm InvokeFunction, a GET through an HTTP trigger and a 4 KiB PUT,
-each at concurrency 1 against two real ``welkin up``, one metering and one not
-(``metering = false``), interleaved round by round: requests/s, p50 latency and server CPU
+each at concurrency 1 against real ``welkin up`` servers, ``--servers`` metering and as many
+not (``metering = false``), interleaved round by round: requests/s, p50 latency and server CPU
 per request of each, and the difference, which is metering's cost. The server CPU includes
 the work metering does in the background in the same process (publishing the journal,
 billing's consumers counting it); benchmarks/billing_overhead.py says how.
@@ -201,7 +201,8 @@ def invoice(records_count: int, repeat: int, database_url: str) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", choices=("overhead", "invoice", "all"), default="all")
-    parser.add_argument("--seconds", type=float, default=5.0, help="overhead: one timed run (default 5)")
+    parser.add_argument("--seconds", type=float, default=4.0, help="overhead: one timed run (default 4)")
+    parser.add_argument("--servers", type=int, default=2, help="overhead: servers per side (default 2)")
     parser.add_argument("--rounds", type=int, default=5, help="overhead: rounds (default 5)")
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3, help="invoice: rounds (default 3)")
@@ -213,7 +214,7 @@ def main() -> int:
     )
     if args.part in ("overhead", "all"):
         print("\nbilling_bench overhead: metering on and off, same run")
-        report(overhead(args.seconds, args.rounds))
+        report(*overhead(args.seconds, args.rounds, args.servers))
     if args.part in ("invoice", "all"):
         print()
         invoice(args.records, args.repeat, args.database_url)

@@ -1,9 +1,15 @@
-"""Metering's cost per request: two real ``welkin up``, one metering and one not, same run.
+"""Metering's cost per request: real ``welkin up`` servers metering and not, same run.
 
-benchmarks/billing_bench.py runs this as its ``overhead`` part. Each server (SQLite, its
-own data directory; ``metering = false`` in the second one's welkin.toml) gets one
-function with a stdlib handler, an HTTP trigger (auth NONE) on it, and a bucket. Then, in
-``rounds`` rounds, alternating which server goes first, each server takes for ``seconds``:
+benchmarks/billing_bench.py runs this as its ``overhead`` part. Two servers that differ in
+nothing but their process differ by up to a few hundred µs of CPU per request on this kind
+of machine, and the one started first tended to cost more; so each side (metering on, and
+``metering = false`` in welkin.toml) has ``per_side`` servers, started in the order on,
+off, off, on, ..., and a side's figure in a round is the mean over its servers. The spread
+between servers of the same side is printed too: it is the noise floor of the difference.
+
+Each server (SQLite, its own data directory) gets one function with a stdlib handler, an
+HTTP trigger (auth NONE) on it, and a bucket. Then, in ``rounds`` rounds, going through the
+servers forwards and backwards by turns, each server takes for ``seconds``:
 
 - ``InvokeFunction`` (``POST .../invocations``, X-Auth-Token) of the warm function;
 - ``GET`` through the HTTP trigger;
@@ -61,6 +67,7 @@ class Side:
     """One running server, metering or not, with what the operations need."""
 
     metering: str
+    name: str
     server: Server
     api: Api
     invoke_urn: str
@@ -101,8 +108,9 @@ def s3_client(url: str) -> Any:
     )
 
 
-def start_side(workdir: Path, metering: str, cpu: int | None) -> Side:
-    home = workdir / metering
+def start_side(workdir: Path, metering: str, number: int, cpu: int | None) -> Side:
+    name = f"{metering}-{number}"
+    home = workdir / name
     (home / "data").mkdir(parents=True)
     (home / "data" / "welkin.toml").write_text(f"metering = {'true' if metering == 'on' else 'false'}\n")
     server = start_welkin(home, cpu, [])
@@ -111,7 +119,7 @@ def start_side(workdir: Path, metering: str, cpu: int | None) -> Side:
     _trigger_urn, trigger_url = http_trigger(api)
     s3 = s3_client(server.url)
     s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
-    return Side(metering, server, api, invoke_urn, trigger_url, s3, httpx.Client(timeout=60))
+    return Side(metering, name, server, api, invoke_urn, trigger_url, s3, httpx.Client(timeout=60))
 
 
 def measure(op: Callable[[], None], seconds: float, pid: int) -> Figures:
@@ -133,62 +141,90 @@ def measure(op: Callable[[], None], seconds: float, pid: int) -> Figures:
 
 
 @contextlib.contextmanager
-def running(cpu: int | None) -> Iterator[dict[str, Side]]:
+def running(per_side: int, cpu: int | None) -> Iterator[list[Side]]:
+    """``per_side`` servers of each side, started on, off, off, on, ...: a drift with the
+    order of starting falls on both sides alike."""
     workdir = Path(tempfile.mkdtemp(prefix="welkin-billing-overhead-"))
-    sides: dict[str, Side] = {}
+    sides: list[Side] = []
     try:
-        for metering in SIDES:
-            sides[metering] = start_side(workdir, metering, cpu)
+        for number in range(per_side):
+            for metering in SIDES if number % 2 == 0 else SIDES[::-1]:
+                sides.append(start_side(workdir, metering, number + 1, cpu))
         yield sides
     finally:
-        for side in sides.values():
+        for side in sides:
             side.http.close()
             side.api.http.close()
             side.server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def overhead(seconds: float, rounds: int) -> dict[tuple[str, str], list[Figures]]:
-    """Per (operation, "on" | "off"), one Figures per round."""
+Results = dict[tuple[str, str], list[Figures]]
+
+
+def mean(figures: list[Figures]) -> Figures:
+    return Figures(
+        statistics.fmean(f.rps for f in figures),
+        statistics.fmean(f.p50_ms for f in figures),
+        statistics.fmean(f.cpu_us for f in figures),
+    )
+
+
+def overhead(seconds: float, rounds: int, per_side: int) -> tuple[Results, Results]:
+    """Per (operation, "on" | "off"), one Figures per round, the mean over the side's
+    servers; and per (operation, server name), that server's own."""
     cpus = sorted(os.sched_getaffinity(0))
     server_cpu = cpus[1] if len(cpus) >= 2 else None
-    print(f"# client on CPU {cpus[0]}, both servers and their instances on CPU {server_cpu}")
-    print(f"# {rounds} rounds of {seconds:g} s per operation and server, alternating which goes first")
-    results: dict[tuple[str, str], list[Figures]] = {}
+    print(f"# client on CPU {cpus[0]}, every server and its instances on CPU {server_cpu}")
+    print(
+        f"# {per_side} servers per side, {rounds} rounds of {seconds:g} s per operation and server, "
+        "the servers' order reversed every other round"
+    )
+    by_side: Results = {}
+    by_server: Results = {}
     os.sched_setaffinity(0, {cpus[0]})
     try:
-        with running(server_cpu) as sides:
-            operations = {m: side.operations() for m, side in sides.items()}
+        with running(per_side, server_cpu) as sides:
+            operations = {side.name: side.operations() for side in sides}
             for number in range(rounds):
-                order = SIDES if number % 2 == 0 else SIDES[::-1]
+                order = sides if number % 2 == 0 else sides[::-1]
                 for op in OPS:
-                    for metering in order:
-                        pid = sides[metering].server.process.pid
-                        got = measure(operations[metering][op], seconds, pid)
-                        results.setdefault((op, metering), []).append(got)
+                    this_round: dict[str, list[Figures]] = {m: [] for m in SIDES}
+                    for side in order:
+                        got = measure(operations[side.name][op], seconds, side.server.process.pid)
+                        this_round[side.metering].append(got)
+                        by_server.setdefault((op, side.name), []).append(got)
                         print(
-                            f"  round {number + 1} {op} metering {metering}: {got.rps:.0f} req/s, "
+                            f"  round {number + 1} {op} {side.name}: {got.rps:.0f} req/s, "
                             f"p50 {got.p50_ms:.2f} ms, server CPU {got.cpu_us:.0f} µs/req"
                         )
+                    for metering, figures in this_round.items():
+                        by_side.setdefault((op, metering), []).append(mean(figures))
     finally:
         os.sched_setaffinity(0, set(cpus))
-    return results
+    return by_side, by_server
 
 
-def report(results: dict[tuple[str, str], list[Figures]]) -> None:
+def report(by_side: Results, by_server: Results) -> None:
     def med(op: str, metering: str, pick: Callable[[Figures], float]) -> float:
-        return statistics.median(pick(f) for f in results[(op, metering)])
+        return statistics.median(pick(f) for f in by_side[(op, metering)])
 
     print("\n| operation | metering | req/s | p50 ms | server CPU µs/req | CPU µs/req rounds |")
     print("|---|---|---:|---:|---:|---|")
     for op in OPS:
         for metering in SIDES:
-            rounds = ", ".join(f"{f.cpu_us:.0f}" for f in results[(op, metering)])
+            rounds = ", ".join(f"{f.cpu_us:.0f}" for f in by_side[(op, metering)])
             print(
                 f"| {op} | {metering} | {med(op, metering, lambda f: f.rps):.0f} "
                 f"| {med(op, metering, lambda f: f.p50_ms):.2f} "
                 f"| {med(op, metering, lambda f: f.cpu_us):.0f} | {rounds} |"
             )
+    names = sorted({name for _op, name in by_server})
+    print("\n| server CPU µs/req, median per server | " + " | ".join(names) + " |")
+    print("|---|" + "---:|" * len(names))
+    for op in OPS:
+        cells = " | ".join(f"{statistics.median(f.cpu_us for f in by_server[(op, n)]):.0f}" for n in names)
+        print(f"| {op} | {cells} |")
     print(
         "\n| operation | metering's server CPU µs/req (on - off) | on ÷ off CPU "
         "| metering's p50 µs (on - off) | on ÷ off p50 | on - off CPU per round |"
@@ -199,7 +235,7 @@ def report(results: dict[tuple[str, str], list[Figures]]) -> None:
         on_p50, off_p50 = med(op, "on", lambda f: f.p50_ms), med(op, "off", lambda f: f.p50_ms)
         paired = ", ".join(
             f"{on.cpu_us - off.cpu_us:+.0f}"
-            for on, off in zip(results[(op, "on")], results[(op, "off")], strict=True)
+            for on, off in zip(by_side[(op, "on")], by_side[(op, "off")], strict=True)
         )
         print(
             f"| {op} | {on_cpu - off_cpu:+.0f} | {on_cpu / off_cpu:.3f} "
