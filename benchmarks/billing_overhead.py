@@ -1,8 +1,8 @@
 """Metering's cost per request: real ``welkin up`` servers metering and not, same run.
 
 benchmarks/billing_bench.py runs this as its ``overhead`` part. Two servers that differ in
-nothing but their process differ by up to a few hundred µs of CPU per request on this kind
-of machine, and the one started first tended to cost more; so each side (metering on, and
+nothing but their process differ by a few hundred µs of CPU per request on a shared
+machine (over 1 ms for a PUT), and the one started first tended to cost more; so each side (metering on, and
 ``metering = false`` in welkin.toml) has ``per_side`` servers, started in the order on,
 off, off, on, ..., and a side's figure in a round is the mean over its servers. The spread
 between servers of the same side is printed too: it is the noise floor of the difference.
@@ -21,10 +21,10 @@ requests/s, p50 latency, and the server process's CPU per request (user + system
 partly off the request path, in the same process: the outbox publishes the journal every
 0.5 s and billing's consumers count the events as they come. The CPU window opens 1 s
 after the warm-up and closes 1 s after the last timed request, so that this background work
-of the timed requests is inside it and the warm-up's is not; both servers sit idle for the
-same two seconds, so what idling costs cancels out in the difference. Function instances
-are processes of their own and not counted. Client on one CPU, both servers (and their
-instances) on another, when there are two. Every figure is a median over the rounds.
+of the timed requests is inside it and the warm-up's is not; every server idles for the
+same second inside the window, so what idling costs cancels out in the difference. Function
+instances are processes of their own and not counted. Client on one CPU, every server (and
+its instances) on another, when there are two. Every figure is a median over the rounds.
 """
 
 from __future__ import annotations
