@@ -1,10 +1,19 @@
-"""Billing: a month's invoice from a million usage records, next to the database's own floor.
+"""Billing: what metering costs per request, and a month's invoice from a million usage records.
 
 Run from the repository root:
 
-    PYTHONPATH=. .venv/bin/python benchmarks/billing_bench.py [--records 1000000] [--repeat 3]
+    PYTHONPATH=. .venv/bin/python benchmarks/billing_bench.py [--part overhead|invoice|all]
+        [--seconds 4] [--rounds 5] [--servers 2] [--records 1000000] [--repeat 3]
 
-In a fresh SQLite database (``--database-url`` for another), migrated as ``welkin up`` does:
+Part ``overhead``: a warm InvokeFunction, a GET through an HTTP trigger and a 4 KiB PUT,
+each at concurrency 1 against real ``welkin up`` servers, ``--servers`` metering and as many
+not (``metering = false``), interleaved round by round: requests/s, p50 latency and server CPU
+per request of each, and the difference, which is metering's cost. The server CPU includes
+the work metering does in the background in the same process (publishing the journal,
+billing's consumers counting it); benchmarks/billing_overhead.py says how.
+
+Part ``invoice``, in a fresh SQLite database (``--database-url`` for another), migrated as
+``welkin up`` does:
 
 - count: ``--records`` function usage records of one account, spread over a month and 50
   functions, go through billing's own consumer (``BillingMeter.handle``) in events of 2,000
@@ -23,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import platform
 import random
 import statistics
@@ -33,6 +43,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from billing_overhead import overhead, report
 from iam_bench import cpu_model
 from sqlalchemy import text
 
@@ -148,19 +159,13 @@ async def floor(db: Database, made: list[dict[str, object]]) -> tuple[float, flo
     return insert_s, time.perf_counter() - began
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--records", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--database-url", default="", help="default: SQLite in a temporary directory")
-    args = parser.parse_args()
-    print(f"billing_bench: {args.records:,} records, {args.repeat} rounds")
-    print(f"machine: {cpu_model()}, {platform.python_implementation()} {platform.python_version()}")
+def invoice(records_count: int, repeat: int, database_url: str) -> None:
+    print(f"billing_bench: {records_count:,} records, {repeat} rounds")
     rounds = []
-    for number in range(args.repeat):
-        made = records(args.records, number)
+    for number in range(repeat):
+        made = records(records_count, number)
         with tempfile.TemporaryDirectory(prefix="welkin-billing-bench-") as tmp:
-            url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+            url = database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
             result = asyncio.run(one_round(url, made))
         rounds.append(result)
         print(
@@ -179,8 +184,8 @@ def main() -> int:
     floor_sum = median([r.floor_sum_s for r in rounds])
     print(f"\nmedians of {len(rounds)}:")
     print(
-        f"  counting {args.records:,} records: {count_s:.2f} s ({args.records / count_s:,.0f} records/s); "
-        f"floor insert {floor_insert:.2f} s ({args.records / floor_insert:,.0f} rows/s), "
+        f"  counting {records_count:,} records: {count_s:.2f} s ({records_count / count_s:,.0f} records/s); "
+        f"floor insert {floor_insert:.2f} s ({records_count / floor_insert:,.0f} rows/s), "
         f"ratio {count_s / floor_insert:.2f}x"
     )
     print(
@@ -191,6 +196,28 @@ def main() -> int:
         f"  from records to invoice: {count_s + invoice_s:.2f} s; floor {floor_insert + floor_sum:.2f} s, "
         f"ratio {(count_s + invoice_s) / (floor_insert + floor_sum):.2f}x"
     )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", choices=("overhead", "invoice", "all"), default="all")
+    parser.add_argument("--seconds", type=float, default=4.0, help="overhead: one timed run (default 4)")
+    parser.add_argument("--servers", type=int, default=2, help="overhead: servers per side (default 2)")
+    parser.add_argument("--rounds", type=int, default=5, help="overhead: rounds (default 5)")
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3, help="invoice: rounds (default 3)")
+    parser.add_argument("--database-url", default="", help="invoice: default SQLite in a temporary directory")
+    args = parser.parse_args()
+    print(
+        f"# {os.cpu_count()} CPUs ({cpu_model()}), "
+        f"{platform.python_implementation()} {platform.python_version()}"
+    )
+    if args.part in ("overhead", "all"):
+        print("\nbilling_bench overhead: metering on and off, same run")
+        report(*overhead(args.seconds, args.rounds, args.servers))
+    if args.part in ("invoice", "all"):
+        print()
+        invoice(args.records, args.repeat, args.database_url)
     return 0
 
 

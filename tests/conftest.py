@@ -91,7 +91,12 @@ class Welkin:
         return httpx.get(f"{self.url}/health", timeout=5)
 
 
-def start_welkin(data_dir: Path, extra_args: list[str] | None = None, timeout: float = 30) -> Welkin:
+def start_welkin(
+    data_dir: Path,
+    extra_args: list[str] | None = None,
+    timeout: float = 30,
+    extra_env: dict[str, str] | None = None,
+) -> Welkin:
     port = free_port()
     log = data_dir.parent / f"welkin-{port}.log"
     env = {
@@ -99,6 +104,7 @@ def start_welkin(data_dir: Path, extra_args: list[str] | None = None, timeout: f
         "WELKIN_ROOT_PASSWORD": ROOT_PASSWORD,
         "WELKIN_ROOT_ACCESS_KEY": ROOT_AK,
         "WELKIN_ROOT_SECRET_KEY": ROOT_SK,
+        **(extra_env or {}),
     }
     args = [
         sys.executable,

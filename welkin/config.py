@@ -65,6 +65,9 @@ class Settings:
     quota_code_bytes: int = 10 << 30
     quota_buckets: int = 100
     quota_stored_bytes: int = -1
+    # Off: no usage is recorded (no OBS requests or storage, no invocations); billing still
+    # serves what was metered before. For a region nobody is billed for (docs/billing.md).
+    metering: bool = True
 
     @property
     def zones(self) -> tuple[str, ...]:
@@ -85,6 +88,8 @@ class Settings:
 
 
 _FIELD_TYPES = {f.name: f.type for f in fields(Settings)}
+_TRUE = frozenset({"true", "1", "yes", "on"})
+_FALSE = frozenset({"false", "0", "no", "off"})
 
 
 class SettingsError(ValueError):
@@ -93,6 +98,16 @@ class SettingsError(ValueError):
 
 def _coerce(name: str, raw: object) -> object:
     kind = _FIELD_TYPES[name]
+    if kind == "bool":
+        if isinstance(raw, bool):
+            return raw
+        word = str(raw).strip().lower()
+        if word not in _TRUE | _FALSE:
+            raise SettingsError(
+                f"{name} must be true or false (or yes/no, on/off, 1/0), not {raw!r} "
+                f"(WELKIN_{name.upper()} or welkin.toml)."
+            )
+        return word in _TRUE
     if kind == "int":
         text = str(raw).strip()
         # A quota may also be -1, for no limit.

@@ -136,7 +136,9 @@ class Region:
         obs_billing = BillingMeter(db, clock, settings.region, obs_usages)
         events.subscribe(BILLING_OBS, OBS_USAGE, obs_billing.handle)
         obs_meter = ObsUsageMeter.build(db, events, clock, settings.data_dir)
-        storage = StorageSettings(min_object_bytes=settings.obs_min_billable_object_bytes)
+        storage = StorageSettings(
+            min_object_bytes=settings.obs_min_billable_object_bytes, metering=settings.metering
+        )
         storage_sampler = StorageSampler(db, events, clock, storage)
         budget_store = BudgetStore(db)
         budgets = BudgetService(budget_store, billing, clock)
@@ -157,7 +159,7 @@ class Region:
             # Every hour of the month sampled and every journaled record published, then
             # counted by both consumers, before an invoice is written.
             Settle(
-                drains=[storage_sampler.sample_due, obs_meter.flush, invocations.usage.flush],
+                drains=[storage_sampler.catch_up, obs_meter.flush, invocations.usage.flush],
                 consumers=[BILLING_FUNCTIONS, BILLING_OBS],
             ),
         )
@@ -198,6 +200,7 @@ class Region:
         await self.events.start()
         await self.obs.start()
         # Before anything is served: the last process's requests, and the hours it missed.
+        # Unmetered, the meters still publish what a metered run left, and hours are passed over.
         await self.obs_meter.start()
         await self.storage_sampler.start()
         await asyncio.to_thread(self.functions.code.clear_tmp)
@@ -241,7 +244,8 @@ class Region:
         PostObjectHandlers(
             self.iam.authn, authorizer, self.obs.buckets, self.obs.objects, self.clock
         ).register(routes)
-        return S3Api(self.iam, self.obs.buckets, routes, self.settings.s3_domains, authorizer, self.obs_meter)
+        meter = self.obs_meter if self.settings.metering else None
+        return S3Api(self.iam, self.obs.buckets, routes, self.settings.s3_domains, authorizer, meter)
 
     def app(self) -> ASGIApp:
         ctx = ApiContext(self.iam, self.settings.max_json_body_bytes)

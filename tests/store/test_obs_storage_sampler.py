@@ -181,3 +181,25 @@ async def test_a_deleted_bucket_is_sampled_no_more(
     await obs.buckets.delete("gone")
     clock.advance(H)
     assert await sampler.sample_due() == 0
+
+
+async def test_a_region_that_does_not_meter_passes_its_hours_over(
+    obs: Obs, db: Database, clock: ManualClock
+) -> None:
+    bucket = await obs.buckets.create("acct", "data", None, '"private"')
+    await put(obs, bucket, "k", 1 << 20)
+    metered = StorageSampler(db, EventBus(db, clock), clock, StorageSettings(MIN))
+    clock.advance(H)  # 13:00
+    assert await metered.catch_up() == 1
+    clock.advance(4 * H)  # 17:00: four hours ended while the region did not meter
+    unmetered = StorageSampler(db, EventBus(db, clock), clock, StorageSettings(MIN, metering=False))
+    assert await unmetered.catch_up() == 4
+    assert await unmetered.catch_up() == 0
+    assert len(await records(db)) == 1
+
+    # Metering turned on two hours later: only the hours since count, not the unmetered ones.
+    clock.advance(2 * H)
+    metered = StorageSampler(db, EventBus(db, clock), clock, StorageSettings(MIN))
+    assert await metered.catch_up() == 2
+    await bill(db, clock)
+    assert sorted(hour for _acct, hour, _bucket in await hourly(db)) == [T0, T0 + 5 * H, T0 + 6 * H]

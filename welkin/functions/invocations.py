@@ -73,7 +73,8 @@ class Invocations:
             credentials,
             logs,
             metrics,
-            usage,
+            # Built and started all the same: it publishes what a metered run left behind.
+            usage if settings.metering else None,
             clock,
             settings.functions_max_instances,
             accounts,

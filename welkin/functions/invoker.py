@@ -8,7 +8,8 @@ It checks no permission: callers (the API edge, triggers) check
 ``functiongraph:function:invoke`` first. It resolves the version (an alias picks by weight),
 maps it onto an instance spec, fetches temporary credentials from the function's agency, and
 hands the invocation to the pool. Every invocation leaves a log entry, metrics and a usage
-record, whatever its outcome; a throttled one (429) counts as a throttle only.
+record (none where ``usage`` is None: a region that does not meter), whatever its outcome; a
+throttled one (429) counts as a throttle only.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ class Invoker:
         credentials: AgencyCredentials,
         logs: InvocationLogs,
         metrics: FunctionMetrics,
-        usage: UsageMeter,
+        usage: UsageMeter | None,
         clock: Clock,
         max_instances: int,
         accounts: AccountConcurrency,
@@ -165,4 +166,5 @@ class Invoker:
             result.log,
             result.log_truncated,
         )
-        self.usage.record(usage)
+        if self.usage is not None:
+            self.usage.record(usage)

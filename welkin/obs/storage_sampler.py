@@ -50,6 +50,9 @@ class StorageSettings:
     records_per_event: int = 1000
     # How often the background task looks at the clock; the hour is the clock's, not this.
     check_interval: float = 5.0
+    # False in a region that does not meter: hours are passed over, not sampled, so that
+    # metering turned on later does not bill the hours it was off.
+    metering: bool = True
 
 
 @dataclass(frozen=True)
@@ -139,15 +142,19 @@ class StorageSampler:
         self._lock = asyncio.Lock()
         # Its throttled logging, for a store that is down for an hour; its last round at
         # stop samples an hour that has just ended.
-        self._flusher = Flusher("bucket storage samples", self.sample_due, settings.check_interval)
+        self._flusher = Flusher("bucket storage samples", self.catch_up, settings.check_interval)
 
     async def start(self) -> None:
         """Sample the hours missed while the server was down, then keep sampling."""
-        await self.sample_due()
+        await self.catch_up()
         await self._flusher.start()
 
     async def stop(self) -> None:
         await self._flusher.stop()
+
+    async def catch_up(self) -> int:
+        """Every hour that has ended: sampled, or passed over in a region that does not meter."""
+        return await (self.sample_due() if self._settings.metering else self.skip_due())
 
     async def sample_due(self) -> int:
         """Sample every hour that has ended and was not sampled; how many records were published."""
@@ -168,6 +175,16 @@ class StorageSampler:
             if published:
                 self._events.notify()
             return published
+
+    async def skip_due(self) -> int:
+        """Move the last sampled hour past every hour that has ended, publishing nothing;
+        how many hours were passed over."""
+        async with self._lock:
+            last = await self._db.run_read(_last_sampled)
+            hours = due_hours(last, self._clock.now())
+            if hours:
+                await self._db.run_write(partial(self._publish, hour=hours[-1], records=[]))
+            return len(hours)
 
     def _publish(self, conn: Connection, hour: datetime, records: list[dict[str, object]]) -> None:
         insert = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(t.storage_sampled)
