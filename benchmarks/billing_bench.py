@@ -75,11 +75,12 @@ class Round:
 
 
 def records(count: int, seed: int) -> list[dict[str, object]]:
+    """Spread over the month in time order, as the meters journal and publish them."""
     rng = random.Random(seed)
     month_seconds = 30 * 24 * 3600
     made = []
-    for number in range(count):
-        at = START + timedelta(seconds=rng.randrange(month_seconds))
+    for number, offset in enumerate(sorted(rng.randrange(month_seconds) for _ in range(count))):
+        at = START + timedelta(seconds=offset)
         made.append(
             {
                 "record_id": f"r{seed}-{number}",

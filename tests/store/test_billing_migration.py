@@ -28,11 +28,17 @@ def test_records_counted_before_invoices_take_the_newest_event(database_url: str
                     " 'r', 1, '2026-10-01 00:00:00+00:00', '2026-10-01 00:00:00+00:00')"
                 )
             )
-        upgrade(database_url)
+        command.upgrade(config, "0012_invoices")
         with engine.begin() as conn:
             head = conn.scalar(sa.text("SELECT MAX(seq) FROM events"))
             row = conn.execute(sa.text("SELECT event_seq, counted_at FROM billing_usage_records")).one()
         assert row.event_seq == head
         assert str(row.counted_at).startswith("2026-10-01 00:00:00")
+        # Then one row per record counted, with what pruning goes by.
+        upgrade(database_url)
+        with engine.begin() as conn:
+            counted = conn.execute(sa.text("SELECT * FROM billing_counted_records")).one()
+        assert (counted.record_id, counted.event_seq) == ("r1", head)
+        assert str(counted.counted_at).startswith("2026-10-01 00:00:00")
     finally:
         engine.dispose()

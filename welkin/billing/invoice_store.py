@@ -18,11 +18,11 @@ from sqlalchemy.engine import Connection
 from welkin.billing.rating import HourlyUsage, Invoice, InvoiceLine, LineKey
 from welkin.billing.tables import (
     billing_closed_months,
+    billing_counted_records,
     billing_invoice_lines,
     billing_invoice_usage,
     billing_invoices,
     billing_usage_hourly,
-    billing_usage_records,
 )
 from welkin.core.event_tables import event_consumers, events
 
@@ -293,8 +293,8 @@ def cursors(conn: Connection, consumers: Collection[str]) -> dict[str, int]:
 
 
 def prune_records(conn: Connection, passed: int, before: datetime) -> int:
-    """Delete raw records that came with an event up to ``passed`` and were counted before
-    ``before``."""
-    t = billing_usage_records
+    """Forget the ids of records that came with an event up to ``passed`` and were counted
+    before ``before``."""
+    t = billing_counted_records
     result = conn.execute(t.delete().where(t.c.event_seq <= passed, t.c.counted_at < before))
     return int(result.rowcount)

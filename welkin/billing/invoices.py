@@ -25,11 +25,11 @@ month's usage rated now, with adjustments for every closed month whose usage has
 since it was last billed. A closed month's usage is seen to have grown by its sum of hourly
 quantities (base units, which only ever grow) differing from what was billed of it.
 
-Pruning: raw usage records exist only so that a redelivered event counts nothing twice. A
-record may go once every billing consumer's cursor has passed the event that brought it (a
-cursor never moves back, so that consumer never sees the event again) and it was counted
-longer ago than the horizon, at least the bus's event retention: by then the bus may have
-purged the event itself, so no redelivery can bring the record back. Hourly totals and
+Pruning: the ids of counted records exist only so that a redelivered event counts nothing
+twice. A record's id may go once every billing consumer's cursor has passed the event that
+brought it (a cursor never moves back, so that consumer never sees the event again) and it
+was counted longer ago than the horizon, at least the bus's event retention: by then the bus
+may have purged the event itself, so no redelivery can bring the record back. Hourly totals and
 invoices are never pruned, so pruning changes no total.
 """
 
@@ -63,7 +63,7 @@ Drain = Callable[[], Awaitable[object]]
 @dataclass(frozen=True)
 class CloseSettings:
     grace: timedelta = timedelta(hours=1)
-    # Raw records counted longer ago than this may go; at least the bus's event retention.
+    # Records counted longer ago than this may be forgotten; at least the bus's event retention.
     prune_after: timedelta = timedelta(days=2)
     interval: float = 60.0  # seconds between rounds of the background task
     settle_timeout: float = 60.0  # how long to wait for billing's consumers to catch up
@@ -164,7 +164,7 @@ class MonthCloser:
         return months
 
     async def prune(self) -> int:
-        """Delete the raw usage records no event can bring again (see the module docstring)."""
+        """Forget the counted records no event can bring again (see the module docstring)."""
         consumers = self._settle_with.consumers
         if not consumers:
             return 0

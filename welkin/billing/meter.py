@@ -1,9 +1,9 @@
 """Billing's side of metering: usage records from the bus, counted exactly once, summed by hour.
 
 The bus delivers an event at least once; each record carries an id chosen when it was
-recorded. One transaction per event inserts the records' rows, skipping ids already there,
-and adds only the rows it inserted to the hourly totals, so a redelivered event adds
-nothing. A malformed record is kept in ``billing_rejected`` and logged, never raised: a
+recorded. One transaction per event records the ids of its records, skipping ids already
+there, and adds the usages of only the records it recorded to the hourly totals, so a
+redelivered event adds nothing. A malformed record is kept in ``billing_rejected`` and logged, never raised: a
 handler that raises is retried forever and holds back every event after it.
 
 A FunctionGraph invocation is two usages of the function version that ran (its URN
@@ -27,7 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
-from welkin.billing.tables import billing_rejected, billing_usage_hourly, billing_usage_records
+from welkin.billing.tables import billing_counted_records, billing_rejected, billing_usage_hourly
 from welkin.core.clock import Clock
 from welkin.core.db import Database
 from welkin.core.events import Event
@@ -162,7 +162,8 @@ class BillingMeter:
         self._usages_of = usages_of
 
     async def handle(self, event: Event) -> None:
-        usages: list[Usage] = []
+        # Each record's usages, by its id; a record repeated within the event counts once.
+        usages: dict[str, list[Usage]] = {}
         rejects: list[tuple[int, str, object]] = []
         records = event.payload.get("records")
         if not isinstance(records, list):
@@ -172,7 +173,9 @@ class BillingMeter:
             try:
                 if not isinstance(record, dict):
                     raise Rejected("a record must be a JSON object")
-                usages.extend(self._usages_of(record, self._region))
+                made = self._usages_of(record, self._region)
+                if made:
+                    usages.setdefault(made[0].record_id, made)
             except Rejected as why:
                 rejects.append((position, str(why), record))
         if rejects:
@@ -188,26 +191,28 @@ class BillingMeter:
         await self._db.run_write(lambda conn: self._count(conn, event, usages, rejects))
 
     def _count(
-        self, conn: Connection, event: Event, usages: list[Usage], rejects: list[tuple[int, str, object]]
+        self,
+        conn: Connection,
+        event: Event,
+        usages: dict[str, list[Usage]],
+        rejects: list[tuple[int, str, object]],
     ) -> None:
         insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-        # One statement, run for many rows: compiled once and cached, where a VALUES list as
-        # long as the batch would be compiled afresh for every event.
-        raw = (
-            insert(billing_usage_records)
-            .on_conflict_do_nothing(index_elements=["record_id", "usage_type"])
-            .returning(billing_usage_records.c.record_id, billing_usage_records.c.usage_type)
-        )
-        inserted: set[tuple[str, str]] = set()
         now = self._clock.now()
+        inserted: set[str] = set()
         if usages:
-            result = conn.execute(raw, [_raw_row(u, event.seq, now) for u in usages])
-            inserted.update((row.record_id, row.usage_type) for row in result)
+            # One statement, run for many rows: compiled once and cached, where a VALUES list
+            # as long as the batch would be compiled afresh for every event.
+            raw = (
+                insert(billing_counted_records)
+                .on_conflict_do_nothing(index_elements=["record_id"])
+                .returning(billing_counted_records.c.record_id)
+            )
+            rows = [{"record_id": r, "event_seq": event.seq, "counted_at": now} for r in usages]
+            inserted.update(row.record_id for row in conn.execute(raw, rows))
         totals: dict[tuple[str, datetime, str, str, str, str, str], int] = {}
-        for usage in usages:
-            # Removed once counted: a record repeated within the event counts once.
-            if (usage.record_id, usage.usage_type) in inserted:
-                inserted.discard((usage.record_id, usage.usage_type))
+        for record_id in inserted:
+            for usage in usages[record_id]:
                 key = _hourly_key(usage)
                 totals[key] = totals.get(key, 0) + usage.quantity
         rows = [dict(zip(_HOURLY_KEY, key, strict=True), quantity=q) for key, q in totals.items()]
@@ -251,20 +256,3 @@ def _hourly_key(usage: Usage) -> tuple[str, datetime, str, str, str, str, str]:
         usage.region,
         usage.usage_type,
     )
-
-
-def _raw_row(usage: Usage, event_seq: int, counted_at: datetime) -> dict[str, object]:
-    return {
-        "record_id": usage.record_id,
-        "usage_type": usage.usage_type,
-        "account_id": usage.account_id,
-        "service": usage.service,
-        "resource_type": usage.resource_type,
-        "resource_id": usage.resource_id,
-        "region": usage.region,
-        "quantity": usage.quantity,
-        "at": usage.at,
-        "hour": usage.hour,
-        "event_seq": event_seq,
-        "counted_at": counted_at,
-    }

@@ -1,5 +1,5 @@
-"""Billing's tables: metered usage (raw records kept to dedupe, hourly totals, rejected
-records) and the invoices of closed months.
+"""Billing's tables: metered usage (the ids of records counted, kept to dedupe; hourly
+totals; rejected records) and the invoices of closed months.
 
 Quantities are integers in base units (requests, MB·ms, byte-hours, bytes), so sums are
 exact and do not depend on the order records arrived in. Money is decimal text, so that
@@ -31,26 +31,16 @@ class ExactDecimal(TypeDecorator[Decimal]):
         return None if value is None else Decimal(value)
 
 
-# One row per usage a record yields: an invocation is both a request and a duration, so the
-# record's id alone does not identify a row.
-billing_usage_records = Table(
-    "billing_usage_records",
+# One row per record counted, kept only so that a record that comes again counts nothing:
+# its usages are counted together, in the transaction that adds this row.
+billing_counted_records = Table(
+    "billing_counted_records",
     metadata,
     Column("record_id", Text, primary_key=True),
-    Column("usage_type", Text, primary_key=True),
-    Column("account_id", Text, nullable=False),
-    Column("service", Text, nullable=False),
-    Column("resource_type", Text, nullable=False),
-    Column("resource_id", Text, nullable=False),
-    Column("region", Text, nullable=False),
-    Column("quantity", BigInteger, nullable=False),
-    Column("at", UtcDateTime(), nullable=False),
-    Column("hour", UtcDateTime(), nullable=False),
     # The event that brought the record and when billing counted it: what pruning goes by.
     Column("event_seq", SEQ, nullable=False),
     Column("counted_at", UtcDateTime(), nullable=False),
-    Index("ix_billing_usage_records_at", "at"),
-    Index("ix_billing_usage_records_counted_at", "counted_at"),
+    Index("ix_billing_counted_records_counted_at", "counted_at"),
 )
 
 billing_usage_hourly = Table(
