@@ -92,7 +92,8 @@ async def publish(db: Database, bus: EventBus, *topics: str) -> None:
             bus.publish(conn, topic, {"topic": topic, "size": len(topic)})
 
     await db.run_write(body)
-    bus.notify()
+    for topic in topics:
+        bus.notify(topic)
 
 
 async def publish_then_fail(db: Database, bus: EventBus) -> None:
@@ -144,7 +145,7 @@ async def test_a_batch_is_published_as_events_of_its_own_in_order(
     payloads = [{"n": n} for n in range(5)]
     await db.run_write(lambda conn: bus.publish_many(conn, "usage", payloads))
     await db.run_write(lambda conn: bus.publish_many(conn, "usage", []))
-    bus.notify()
+    bus.notify("usage")
     await until(lambda: len(got.events) == 5)
     assert [e.payload for e in got.events] == payloads
     assert len({e.seq for e in got.events}) == 5
@@ -311,3 +312,21 @@ async def test_a_second_publisher_waits_for_the_first_to_commit(
     async with db.read() as conn:
         rows = (await conn.execute(select(events.c.topic).order_by(events.c.seq))).all()
     assert [row.topic for row in rows] == ["first", "second"]
+
+
+async def test_a_notify_wakes_only_the_consumers_of_its_topic(db: Database, clock: ManualClock) -> None:
+    bus = EventBus(db, clock, poll_interval=60)  # no polling to hide a missed wake
+    objects, usage = Recorder(), Recorder()
+    bus.subscribe("objects", "obs.events", objects)
+    bus.subscribe("usage", "functions.usage", usage)
+    await bus.start()
+    try:
+        await registered(db, "objects", "usage")
+        await db.run_write(lambda conn: bus.publish(conn, "functions.usage", {"n": 1}))
+        bus.notify("obs.events")  # another topic's commit: the usage consumer sleeps on
+        await asyncio.sleep(0.3)
+        assert usage.events == []
+        bus.notify("functions.usage")
+        await until(lambda: len(usage.events) == 1)
+    finally:
+        await bus.stop()

@@ -100,10 +100,15 @@ class EventBus:
         """``publish`` for a batch, in one statement; in order, each its own event."""
         self._store.append(conn, topic, payloads, self._clock.now())
 
-    def notify(self) -> None:
-        """Wake every consumer to look for newly committed events."""
-        for wake in self._wakes.values():
-            wake.set()
+    def notify(self, topic: str) -> None:
+        """Wake the consumers of ``topic`` to look for its newly committed events.
+
+        Only those: every consumer woken reads the store, and a write path that wakes them
+        all for each commit (an object PUT tells the bus of its notifications) paid one read
+        per consumer per request, whether or not it published anything they take."""
+        for subscription in self._subscriptions.values():
+            if topic.startswith(subscription.topic_prefix):
+                self._wakes[subscription.consumer].set()
 
     def subscribe(self, consumer: str, topic_prefix: str, handler: Handler) -> None:
         """Register the durable consumer ``consumer`` for topics starting with ``topic_prefix``.

@@ -86,7 +86,7 @@ class MeterOutbox:
         self._position = batch.end
         await asyncio.to_thread(self._journal.delete_before, batch.end)
         if batch.records:
-            self._events.notify()
+            self._events.notify(self._settings.topic)
         return len(batch.records)
 
     def _publish(self, conn: Connection, batch: JournalBatch) -> None:

@@ -165,7 +165,7 @@ class ObjectEvents:
                 self._bus.publish(conn, EVENT_TOPIC, event_record(bucket, event_name, version, config))
 
     def committed(self) -> None:
-        self._bus.notify()
+        self._bus.notify(EVENT_TOPIC)
 
 
 def event_record(

@@ -173,7 +173,7 @@ class StorageSampler:
                 await self._db.run_write(partial(self._publish, hour=hour, records=records))
                 published += len(records)
             if published:
-                self._events.notify()
+                self._events.notify(TOPIC)
             return published
 
     async def skip_due(self) -> int:
