@@ -14,6 +14,7 @@ Huawei's ``{"error_code", "error_msg"}``.
 
 from __future__ import annotations
 
+import contextlib
 from decimal import Decimal, InvalidOperation
 
 from starlette.requests import Request
@@ -108,10 +109,8 @@ def _amount(body: Body) -> Decimal:
     if isinstance(raw, int) and not isinstance(raw, bool):
         return Decimal(raw)
     if isinstance(raw, str):
-        try:
+        with contextlib.suppress(InvalidOperation):
             return Decimal(raw.strip())
-        except InvalidOperation:
-            pass
     raise errors.InvalidArgument('budget.amount must be a decimal string such as "50.00".')
 
 

@@ -35,7 +35,7 @@ _BINARY = (("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10
 
 
 class BadValue(ValueError):
-    pass
+    """A limit on the command line that is not a number, a size, ``unlimited`` or ``default``."""
 
 
 def parse_limit(text: str, sizes: bool) -> int | None:
