@@ -99,11 +99,11 @@ def operator_token(shared_welkin: Welkin) -> str:
     return operator.token()
 
 
-@pytest.fixture
-def account(shared_welkin: Welkin, operator_token: str) -> Account:
+def new_account(server: Welkin, operator_token: str) -> Account:
+    """A new tenant account made with the operator API, with its administrator's key."""
     name = f"acct-{uuid.uuid4().hex[:8]}"
     response = httpx.post(
-        f"{shared_welkin.url}/welkin/v1/accounts",
+        f"{server.url}/welkin/v1/accounts",
         json={"account": {"name": name}},
         headers={"X-Auth-Token": operator_token},
         timeout=10,
@@ -112,7 +112,12 @@ def account(shared_welkin: Welkin, operator_token: str) -> Account:
     made = response.json()["account"]
     admin = made["admin"]
     keys = (made["access_key"], made["secret_key"])
-    return Account(shared_welkin, name, *keys, admin["name"], admin["password"])
+    return Account(server, name, *keys, admin["name"], admin["password"])
+
+
+@pytest.fixture
+def account(shared_welkin: Welkin, operator_token: str) -> Account:
+    return new_account(shared_welkin, operator_token)
 
 
 @pytest.fixture

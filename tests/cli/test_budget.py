@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -14,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.cli.conftest import Account, Cli
+from tests.cli.conftest import Account, Cli, new_account
 from tests.conftest import ROOT, Welkin, start_welkin, stop_welkin
 from tests.prices import free_obs
 from welkin.cli.client import sign
@@ -57,20 +56,6 @@ def shared_welkin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Welkin]:
         yield server
     finally:
         stop_welkin(server)
-
-
-def new_account(server: Welkin, operator_token: str) -> Account:
-    name = f"acct-{uuid.uuid4().hex[:8]}"
-    response = httpx.post(
-        f"{server.url}/welkin/v1/accounts",
-        json={"account": {"name": name}},
-        headers={"X-Auth-Token": operator_token},
-        timeout=10,
-    )
-    assert response.status_code == 201, response.text
-    made = response.json()["account"]
-    admin = made["admin"]
-    return Account(server, name, made["access_key"], made["secret_key"], admin["name"], admin["password"])
 
 
 def call(account: Account, method: str, path: str, **kwargs: Any) -> httpx.Response:

@@ -70,6 +70,23 @@ def meter(db: Database, clock: ManualClock) -> BillingMeter:
     return BillingMeter(db, clock, REGION, function_usages)
 
 
+async def deliver_once(bus: EventBus, consumer: str, topic: str, billing: BillingMeter) -> None:
+    """Run ``billing`` as ``consumer`` of ``topic`` on a real bus until it has handled an event."""
+    handled = asyncio.Event()
+
+    async def handle(delivered: Event) -> None:
+        await billing.handle(delivered)
+        handled.set()
+
+    bus.subscribe(consumer, topic, handle)
+    await bus.start()
+    try:
+        async with asyncio.timeout(10):
+            await handled.wait()
+    finally:
+        await bus.stop()
+
+
 async def test_records_are_summed_per_hour_function_version_and_usage_type(
     db: Database, clock: ManualClock
 ) -> None:
@@ -153,19 +170,7 @@ async def test_usage_published_before_billing_first_ran_is_billed(db: Database, 
     # The migration made billing's cursor; a cursor made by the consumer would start past this.
     bus = EventBus(db, clock, poll_interval=0.05)
     await db.run_write(lambda conn: bus.publish(conn, "functions.usage", {"records": [record("early")]}))
-    billing, handled = meter(db, clock), asyncio.Event()
-
-    async def handle(delivered: Event) -> None:
-        await billing.handle(delivered)
-        handled.set()
-
-    bus.subscribe("billing.functions", "functions.usage", handle)
-    await bus.start()
-    try:
-        async with asyncio.timeout(10):
-            await handled.wait()
-    finally:
-        await bus.stop()
+    await deliver_once(bus, "billing.functions", "functions.usage", meter(db, clock))
     assert sum((await hourly(db)).values()) == 1 + 256 * 120
 
 
@@ -245,18 +250,6 @@ async def test_obs_usage_published_before_billing_first_ran_is_billed(
         "at": "2026-11-22T12:15:00+00:00",
     }
     await db.run_write(lambda conn: bus.publish(conn, "obs.usage", {"records": [early]}))
-    billing, handled = BillingMeter(db, clock, REGION, obs_usages), asyncio.Event()
-
-    async def handle(delivered: Event) -> None:
-        await billing.handle(delivered)
-        handled.set()
-
-    bus.subscribe("billing.obs", "obs.usage", handle)
-    await bus.start()
-    try:
-        async with asyncio.timeout(10):
-            await handled.wait()
-    finally:
-        await bus.stop()
+    await deliver_once(bus, "billing.obs", "obs.usage", BillingMeter(db, clock, REGION, obs_usages))
     quantity = await db.run_read(lambda conn: conn.scalar(select(func.sum(billing_usage_hourly.c.quantity))))
     assert quantity == 1

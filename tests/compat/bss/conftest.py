@@ -20,8 +20,9 @@ import pytest
 from huaweicloudsdkbss.v2 import BssClient, ListCustomerselfResourceRecordsRequest
 from huaweicloudsdkcore.auth.credentials import GlobalCredentials
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
-from huaweicloudsdkfunctiongraph.v2 import FunctionGraphClient, InvokeFunctionRequest
+from huaweicloudsdkfunctiongraph.v2 import InvokeFunctionRequest
 
+from tests.compat.functiongraph.conftest import Tenant as FgsTenant
 from tests.compat.functiongraph.conftest import create, fgs_client
 from tests.conftest import ROOT_PASSWORD, Welkin, start_welkin, stop_welkin
 from tests.prices import free_obs
@@ -81,15 +82,7 @@ def today() -> str:
 
 
 @dataclass
-class Tenant:
-    name: str
-    account_id: str
-    project_id: str
-    access_key: str
-    secret_key: str
-    admin_name: str
-    admin_password: str
-    fgs: FunctionGraphClient
+class Tenant(FgsTenant):
     bss: BssClient
 
 

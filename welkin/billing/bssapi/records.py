@@ -67,9 +67,14 @@ class Charge:
 
     @property
     def bill_type(self) -> int:
-        if self.adjusts is None:
-            return USAGE
-        return ADJUSTED_DOWN if self.amount < 0 else ADJUSTED_UP
+        return bill_type_of(self.amount, self.adjusts is not None)
+
+
+def bill_type_of(amount: Decimal, adjustment: bool) -> int:
+    """Usage; or, for late usage of an earlier month, a charge added or given back."""
+    if not adjustment:
+        return USAGE
+    return ADJUSTED_DOWN if amount < 0 else ADJUSTED_UP
 
 
 def status_of(statement: Statement) -> int:
@@ -204,7 +209,6 @@ def bill_records(statement: Statement, owner: Owner, hours: Iterable[HourlyCharg
     out: list[Record] = []
     for (day, service, resource, region, adjusts), members in sorted(days.items()):
         amount = sum((h.amount for h in members), ZERO)
-        bill_type = (ADJUSTED_DOWN if amount < 0 else ADJUSTED_UP) if adjusts else USAGE
         last = max(h.hour for h in members) + HOUR
         out.append(
             {
@@ -225,7 +229,7 @@ def bill_records(statement: Statement, owner: Owner, hours: Iterable[HourlyCharg
                 "provider_type": HUAWEI_CLOUD,
                 "trade_id": trade_id(owner, cycle),
                 "id": record_id(owner.account_id, day, service, resource, region, adjusts),
-                "bill_type": bill_type,
+                "bill_type": bill_type_of(amount, bool(adjusts)),
                 "status": status_of(statement),
                 "official_amount": amount,
                 "official_discount_amount": ZERO,
