@@ -37,6 +37,7 @@ from welkin.billing.quota_api import QuotaApi
 from welkin.billing.quotas import OPERATOR_LIMITS, AccountQuotas, QuotaDefaults
 from welkin.billing.service import BillingService
 from welkin.config import Settings
+from welkin.console.app import console_app
 from welkin.core import migrate
 from welkin.core.clock import Clock, SystemClock
 from welkin.core.db import Database
@@ -46,6 +47,7 @@ from welkin.functions.assembly import build_registry, max_request_bytes
 from welkin.functions.fgsapi.app import fgs_app, is_fgs_path
 from welkin.functions.fgsapi.errors import fgs_error
 from welkin.functions.invocations import Invocations
+from welkin.functions.removal import FunctionRemoval
 from welkin.functions.service import FunctionRegistry
 from welkin.functions.triggers.bucket_link import BucketLink
 from welkin.functions.triggers.http_api import is_http_trigger_path
@@ -53,6 +55,7 @@ from welkin.functions.triggers.routes import HttpRoutes
 from welkin.functions.triggers.service import TriggerService
 from welkin.functions.triggers.sources import TriggerSources
 from welkin.functions.usage_meter import TOPIC as FUNCTIONS_USAGE
+from welkin.functions.versions import VersionService
 from welkin.iam.api.accounts import AccountApi
 from welkin.iam.api.context import ApiContext, AuditMiddleware, keystone_error, route_not_found
 from welkin.iam.api.identity import IdentityApi
@@ -111,6 +114,12 @@ class Region:
     budget_evaluator: BudgetEvaluator
     billing_closer: MonthCloser
     quotas: AccountQuotas
+    keyring: Keyring
+    # Built once and shared by the S3 and FunctionGraph edges and the console.
+    authorizer: Authorizer
+    multipart: MultipartService
+    versions: VersionService
+    removal: FunctionRemoval
     root_credentials: RootCredentials | None = None
     pool_start_seconds: float = 0.0
 
@@ -167,6 +176,7 @@ class Region:
         triggers = TriggerService(db, clock, functions, BucketLink(obs.buckets, iam.permissions), routes)
         api = ApiContext(iam, settings.max_json_body_bytes)
         sources = TriggerSources(db, clock, events, routes, settings.region, api, invocations.invoker)
+        versions = VersionService(functions)
         return cls(
             settings,
             clock,
@@ -186,6 +196,11 @@ class Region:
             budget_evaluator,
             closer,
             quotas,
+            keyring,
+            Authorizer(iam, obs.buckets, obs.objects, clock),
+            MultipartService(db, obs.blobs, obs.objects, clock),
+            versions,
+            FunctionRemoval(functions, versions, triggers, invocations.reserved, invocations.pool),
         )
 
     async def start(self) -> None:
@@ -235,10 +250,9 @@ class Region:
         AclHandlers(self.obs.buckets, self.obs.objects).register(routes)
         TaggingHandlers(self.obs.buckets, self.obs.objects).register(routes)
         CorsHandlers(self.obs.buckets).register(routes)
-        authorizer = Authorizer(self.iam, self.obs.buckets, self.obs.objects, self.clock)
+        authorizer = self.authorizer
         sources = CopySource(self.obs.buckets, self.obs.objects)
-        multipart = MultipartService(self.db, self.obs.blobs, self.obs.objects, self.clock)
-        MultipartHandlers(multipart, sources).register(routes)
+        MultipartHandlers(self.multipart, sources).register(routes)
         CopyHandlers(self.obs.objects, sources).register(routes)
         BatchDeleteHandlers(self.obs.objects, authorizer).register(routes)
         PostObjectHandlers(
@@ -287,6 +301,8 @@ class Region:
             self.functions,
             self.invocations,
             self.triggers,
+            self.versions,
+            self.removal,
             self.clock,
             max_request_bytes(self.settings),
         )
@@ -298,6 +314,8 @@ class Region:
                 "/welkin": huawei_app,
                 "/v3": keystone_app,
                 "/health": front,
+                # "console" is a reserved bucket name, so S3 loses nothing here either.
+                "/console": console_app(self),
                 # No bucket can be called v2 (names have 3 characters at least), so S3 loses nothing.
                 **dict.fromkeys(BSS_PREFIXES, bss),
             },

@@ -72,6 +72,7 @@ def _announce(region: Region, out: IO[str]) -> None:
     if capabilities is not None:
         took = region.pool_start_seconds * 1000
         print(f"Function sandbox ({took:.0f} ms to start): {capabilities.summary()}", file=out)
+    print(f"Console: {settings.public_url.rstrip('/')}/console/", file=out)
     print(f"Welkin ready: {settings.public_url}", file=out, flush=True)
 
 

@@ -54,12 +54,12 @@ def fgs_app(
     registry: FunctionRegistry,
     invocations: Invocations,
     triggers: TriggerService,
+    versions: VersionService,
+    removal: FunctionRemoval,
     clock: Clock,
     max_body: int,
 ) -> ASGIApp:
     ctx = FgsContext(ApiContext(iam, max_body), registry.region)
-    versions = VersionService(registry)
-    removal = FunctionRemoval(registry, versions, triggers, invocations.reserved, invocations.pool)
     router = Router(
         [
             *UsageHandlers(ctx, registry, invocations.invoker, clock).routes(),
