@@ -17,7 +17,14 @@ from starlette.routing import Mount, Route, Router
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from welkin.console import routes_auth, routes_overview
+from welkin.console import (
+    routes_auth,
+    routes_billing,
+    routes_functions,
+    routes_iam,
+    routes_obs,
+    routes_overview,
+)
 from welkin.console.context import Console, SignedIn, SignInRequired
 from welkin.console.sessions import SessionStore
 from welkin.core import errors
@@ -106,7 +113,7 @@ class ConsoleErrors:
         if request.method == "POST" and signed is not None and back is not None:
             self.console.flash(signed, exc.message, "error")
             return RedirectResponse(back, status_code=303)
-        values = {"status": exc.status, "message": exc.message, "request_id": request_id(request.scope)}
+        values = {"code": exc.status, "message": exc.message, "request_id": request_id(request.scope)}
         if signed is not None:
             return self.console.render(signed, "error.html", exc.status, **values)
         return self.console.pages.html("error.html", {"signed": None, **values}, exc.status, exc.headers)
@@ -134,6 +141,10 @@ def console_app(region: Region) -> ASGIApp:
         Mount(PREFIX + "/static", StaticFiles(packages=[("welkin.console", "static")]), name="static"),
         *routes_auth.routes(console),
         *routes_overview.routes(console),
+        *routes_obs.routes(console),
+        *routes_functions.routes(console),
+        *routes_billing.routes(console),
+        *routes_iam.routes(console),
     ]
     audited = AuditMiddleware(Router(routes), region.iam, region.clock, "console", DATA_PLANE)
     return SecurityHeaders(ConsoleErrors(audited, console))
