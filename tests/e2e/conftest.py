@@ -44,8 +44,11 @@ log = logging.getLogger(__name__)
 
 @pytest.fixture(scope="session")
 def chromium_executable() -> str:
-    found = os.environ.get("WELKIN_CHROMIUM") or shutil.which("chromium")
-    if not found or not os.access(found, os.X_OK):
+    named = os.environ.get("WELKIN_CHROMIUM")
+    found = named or shutil.which("chromium")
+    if named and not os.access(named, os.X_OK):
+        message = f"WELKIN_CHROMIUM names no executable: {named}"
+    elif not found:
         message = "Chromium is not installed (`make test` installs it with apt-get)"
     else:
         try:
