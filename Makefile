@@ -26,7 +26,8 @@ run: deps
 	$(BIN)/welkin up
 
 # One resolution for Welkin and its test extras; then PostgreSQL's server binaries (the store
-# tests run on SQLite and PostgreSQL both).
+# tests run on SQLite and PostgreSQL both) and Debian's Chromium, which Playwright drives for the
+# console's tests (never `playwright install`: the distribution's browser gets security updates).
 $(VENV)/.test-deps: pyproject.toml | $(BIN)/uv
 	$(UV) --upgrade-package pip pip -e '.[test]'
 	touch $(BIN)/welkin $@
@@ -35,6 +36,10 @@ test-deps: $(VENV)/.test-deps
 	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		echo "Installing PostgreSQL for the store tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	fi
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		echo "Installing Chromium for the console tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
 lint: test-deps
@@ -49,7 +54,7 @@ lint: test-deps
 # processes, and where PYTHONDONTWRITEBYTECODE is set each of them would compile them again.
 test: lint
 	$(BIN)/python -m compileall -q welkin
-	WELKIN_REQUIRE_POSTGRES=1 $(BIN)/pytest -q -p no:cacheprovider -n 2 --dist loadfile --no-loadscope-reorder
+	WELKIN_REQUIRE_POSTGRES=1 WELKIN_REQUIRE_BROWSER=1 $(BIN)/pytest -q -p no:cacheprovider -n 2 --dist loadfile --no-loadscope-reorder
 
 clean:
 	rm -rf $(VENV) .welkin build *.egg-info

@@ -7,6 +7,18 @@ import hashlib
 import zipfile
 from pathlib import Path
 
+# What examples/functions' requirements.txt files install: boto3 with its dependencies, and Pillow.
+EXAMPLES_REQUIREMENTS = (
+    "boto3",
+    "botocore",
+    "s3transfer",
+    "jmespath",
+    "python-dateutil",
+    "six",
+    "urllib3",
+    "pillow",
+)
+
 
 def build_wheel(directory: Path, name: str = "tinydep", version: str = "1.0") -> None:
     """A minimal pure-Python wheel, made by hand so the test needs no build tools."""

@@ -17,24 +17,24 @@ import httpx
 import pytest
 from PIL import Image
 
+from tests.agencies import make_agency
 from tests.cli.conftest import Cli
 from tests.conftest import ROOT, Welkin, start_welkin, stop_welkin
-from tests.wheels import repack_installed
+from tests.wheels import EXAMPLES_REQUIREMENTS, repack_installed
 
 EXAMPLES = ROOT / "examples" / "functions"
-WHEELS = ("boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3", "pillow")
 AGENCY = "fn-obs"
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Welkin]:
     base = tmp_path_factory.mktemp("examples")
-    repack_installed(base / "wheels", *WHEELS)
+    repack_installed(base / "wheels", *EXAMPLES_REQUIREMENTS)
     (base / "data").mkdir()
     (base / "data" / "welkin.toml").write_text(f'functions_wheel_dir = "{base / "wheels"}"\n')
     running = start_welkin(base / "data")
     try:
-        _make_agency(running)
+        make_agency(running, AGENCY, "OBS OperateAccess")
         yield running
     finally:
         stop_welkin(running)
@@ -46,32 +46,6 @@ def fn(tmp_path: Path, server: Welkin) -> Cli:
     env = {"WELKIN_SECRET_KEY": server.secret_key}
     cli.ok("login", "--endpoint", server.url, "--access-key", server.access_key, env=env)
     return cli
-
-
-def _make_agency(server: Welkin) -> None:
-    """An agency the account trusts itself with, granted OBS OperateAccess: as the READMEs say."""
-    body = {
-        "auth": {
-            "identity": {
-                "methods": ["password"],
-                "password": {
-                    "user": {"name": "admin", "password": server.password, "domain": {"name": "admin"}}
-                },
-            },
-            "scope": {"domain": {"name": "admin"}},
-        }
-    }
-    with httpx.Client(base_url=server.url, timeout=10) as http:
-        issued = http.post("/v3/auth/tokens", json=body)
-        http.headers["X-Auth-Token"] = issued.headers["x-subject-token"]
-        account = issued.json()["token"]["user"]["domain"]["id"]
-        agency = {"name": AGENCY, "domain_id": account, "trust_domain_name": "admin", "duration": "FOREVER"}
-        made = http.post("/v3.0/OS-AGENCY/agencies", json={"agency": agency})
-        assert made.status_code < 300, made.text
-        agency_id = made.json()["agency"]["id"]
-        role = http.get("/v3/roles", params={"display_name": "OBS OperateAccess"}).json()["roles"][0]
-        grant = http.put(f"/v3.0/OS-AGENCY/domains/{account}/agencies/{agency_id}/roles/{role['id']}")
-        assert grant.status_code < 300, grant.text
 
 
 def _eventually(check: Callable[[], Any], seconds: float = 60) -> Any:
