@@ -55,6 +55,15 @@ _S3_NAMES: dict[type[core.WelkinError], tuple[str, int]] = {
     core.InvalidPolicy: ("MalformedPolicy", 400),
 }
 
+# Path-style object URLs share their origin with the console (/console), so a public
+# text/html object must not run script there, nor be sniffed into something that can.
+# S3 clients ignore both headers; every response of this edge carries them, errors and
+# listings too, since each can echo a key or a name a stranger chose.
+BROWSER_GUARDS = {
+    "Content-Security-Policy": "sandbox; default-src 'none'",
+    "X-Content-Type-Options": "nosniff",
+}
+
 
 def s3_code(error: core.WelkinError, presigned: bool) -> tuple[str, int, str]:
     if isinstance(error, core.RequestExpired) and presigned:
@@ -111,6 +120,7 @@ class S3Api:
             internal = core.WelkinError(f"We encountered an internal error; quote request id {req_id}.")
             response = self._error(request, query, internal)
         response.headers["x-amz-request-id"] = request_id(scope)
+        response.headers.update(BROWSER_GUARDS)
         rename_response_headers(response, Dialect.of(request.headers, query))
         billed = billed_request(request.method, exchange.s3, response.status_code)
         if self._meter is None or billed is None:
