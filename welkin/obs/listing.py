@@ -5,6 +5,8 @@ skipped in one step (the next query starts past every key under it), so the cost
 page does not grow with the number of keys a prefix hides. Rows are fetched in batches
 that shrink to one row after a skip and double back while keys are listed one by one: a
 page of common prefixes then costs one small query per prefix, not one full batch each.
+The first batch is no larger than the page needs (``max_keys`` and one row to tell
+whether more follow).
 """
 
 from __future__ import annotations
@@ -51,7 +53,9 @@ def _list_current(conn: Conn, bucket: str, query: ListQuery) -> ListPage:
             return ListPage([], False, None)
     if query.max_keys == 0:
         return ListPage([], False, None)
-    limit = BATCH
+    # Any batch size gives the same page (the loop ends only on a full page, a short batch
+    # or a common prefix no key can follow); it sets how many queries that page takes.
+    limit = min(BATCH, query.max_keys + 1)
     while True:
         batch = store.list_latest(conn, bucket, start, inclusive, query.prefix, limit)
         skipped = False

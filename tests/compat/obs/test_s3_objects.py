@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import httpx
 import pytest
 from botocore.exceptions import ClientError
 
 from tests.compat.obs.conftest import S3Factory, error_code
+from tests.conftest import Welkin
 
 
 def test_bucket_lifecycle(s3: Any) -> None:
@@ -152,6 +154,14 @@ def test_virtual_hosted_addressing(
     assert s3.get_object(Bucket=bucket, Key="v3/looks-like-iam")["Body"].read() == b"via host"
     listed = virtual.list_objects_v2(Bucket=bucket)
     assert [o["Key"] for o in listed["Contents"]] == ["v3/looks-like-iam"]
+
+
+def test_a_host_that_only_ends_like_an_s3_domain_is_path_style(server: Welkin, s3: Any, bucket: str) -> None:
+    port = server.url.rsplit(":", 1)[1]
+    s3.put_object(Bucket=bucket, Key="k", Body=b"by path", ACL="public-read")
+    host = {"Host": f"mylocalhost:{port}"}
+    assert httpx.get(f"{server.url}/{bucket}/k", headers=host).content == b"by path"
+    assert httpx.get(f"{server.url}/health", headers=host).status_code == 200
 
 
 def test_wrong_secret_is_refused(make_s3: S3Factory, bucket: str) -> None:

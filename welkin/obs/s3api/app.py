@@ -55,6 +55,15 @@ _S3_NAMES: dict[type[core.WelkinError], tuple[str, int]] = {
     core.InvalidPolicy: ("MalformedPolicy", 400),
 }
 
+# Path-style object URLs share their origin with the console (/console), so a public
+# text/html object must not run script there, nor be sniffed into something that can.
+# S3 clients ignore both headers; every response of this edge carries them, errors and
+# listings too, since each can echo a key or a name a stranger chose.
+BROWSER_GUARDS = {
+    "Content-Security-Policy": "sandbox; default-src 'none'",
+    "X-Content-Type-Options": "nosniff",
+}
+
 
 def s3_code(error: core.WelkinError, presigned: bool) -> tuple[str, int, str]:
     if isinstance(error, core.RequestExpired) and presigned:
@@ -66,6 +75,19 @@ def s3_code(error: core.WelkinError, presigned: bool) -> tuple[str, int, str]:
     if type(error) is core.BadRequest:
         return "InvalidRequest", 400, error.message
     return error.code, error.status, error.message
+
+
+def bucket_in_host(host: str, domains: tuple[str, ...]) -> str | None:
+    """The bucket a Host header names as ``<bucket>.<domain>`` (port optional); None for any other host.
+
+    The dot is the boundary: under ``localhost``, ``photos.localhost`` is bucket photos,
+    while ``mylocalhost`` and ``localhost`` itself name no bucket and are served path-style.
+    """
+    name = host.lower().rsplit(":", 1)[0]
+    for domain in domains:
+        if name.endswith("." + domain) and len(name) > len(domain) + 1:
+            return name[: -len(domain) - 1]
+    return None
 
 
 @dataclass
@@ -91,7 +113,7 @@ class S3Api:
         self._buckets = buckets
         self._routes = routes
         self._authorizer = authorizer
-        self._domains = tuple(f".{d.lower()}" for d in domains)
+        self._domains = tuple(d.lower() for d in domains)  # bare, as in settings: "localhost"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -111,6 +133,7 @@ class S3Api:
             internal = core.WelkinError(f"We encountered an internal error; quote request id {req_id}.")
             response = self._error(request, query, internal)
         response.headers["x-amz-request-id"] = request_id(scope)
+        response.headers.update(BROWSER_GUARDS)
         rename_response_headers(response, Dialect.of(request.headers, query))
         billed = billed_request(request.method, exchange.s3, response.status_code)
         if self._meter is None or billed is None:
@@ -146,18 +169,15 @@ class S3Api:
         """Whether the Host header names a bucket (virtual-hosted-style addressing)."""
         for name, value in scope.get("headers", []):
             if name == b"host":
-                host = value.decode("latin-1").lower().rsplit(":", 1)[0]
-                return any(host.endswith(d) and len(host) > len(d) for d in self._domains)
+                return bucket_in_host(value.decode("latin-1"), self._domains) is not None
         return False
 
     def _address(self, request: Request) -> tuple[str | None, str | None]:
         raw = request.scope.get("raw_path") or request.url.path.encode()
         path = unquote(raw.decode("latin-1").split("?", 1)[0], encoding="utf-8", errors="surrogateescape")
-        host = (request.headers.get("host") or "").lower().rsplit(":", 1)[0]
-        for domain in self._domains:
-            if host.endswith(domain) and len(host) > len(domain):
-                key = path[1:] or None
-                return host[: -len(domain)], key
+        bucket = bucket_in_host(request.headers.get("host") or "", self._domains)
+        if bucket is not None:
+            return bucket, path[1:] or None
         bucket, _, key = path[1:].partition("/")
         return bucket or None, key or None
 

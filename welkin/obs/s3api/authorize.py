@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Mapping
+from types import MappingProxyType
 
 from welkin.core import errors as core
 from welkin.core.clock import Clock
@@ -42,6 +43,7 @@ _POLICY_CACHE_SIZE = 512
 _DENIALS = (Reason.POLICY_DENIES, Reason.IAM_DENIES)
 # What S3 says, whatever the reason: the reason itself is logged, not sent.
 DENIED_MESSAGE = "Access Denied"
+_NO_CONTEXT: Mapping[str, ContextValue] = MappingProxyType({})
 
 
 def requester_of(principal: Principal | None) -> Requester:
@@ -102,6 +104,39 @@ class Authorizer:
         Other services read objects on a caller's behalf through this, so that the
         caller's IAM policies, the bucket policy and the ACLs all apply as they would to S3.
         """
+        result = await self._decide(principal, context, operation, bucket, key, version_id)
+        if not result.allowed:
+            log.info("denied %s by %s: %s", operation.name, requester_of(principal), result.reason.value)
+            raise core.AccessDenied(DENIED_MESSAGE)
+
+    async def allows(
+        self,
+        principal: Principal | None,
+        operation: Operation,
+        bucket: Bucket | None,
+        key: str | None = None,
+        version_id: str | None = None,
+        context: Mapping[str, ContextValue] = _NO_CONTEXT,
+    ) -> bool:
+        """Whether :meth:`check_as` would let ``principal`` do ``operation``; nothing is logged.
+
+        For a caller that shows what may be done (a console deciding which buttons to
+        offer) rather than doing it. ``context`` holds the condition keys of bucket
+        policies (``aws:SourceIp``, ...); a statement conditioned on a key it lacks does
+        not match, so pass the caller's own request's when a policy may depend on them.
+        """
+        result = await self._decide(principal, context, operation, bucket, key, version_id)
+        return result.allowed
+
+    async def _decide(
+        self,
+        principal: Principal | None,
+        context: Mapping[str, ContextValue],
+        operation: Operation,
+        bucket: Bucket | None,
+        key: str | None,
+        version_id: str | None,
+    ) -> AccessResult:
         requester = requester_of(principal)
         resource = _iam_resource(operation, bucket, key)
         iam = IamDecision.IMPLICIT_DENY
@@ -123,9 +158,7 @@ class Authorizer:
         result = decide_access(access)
         if not result.allowed and uses_object_acl and bucket is not None and result.reason not in _DENIALS:
             result = await self._with_object_acl(access, bucket, key or "", version_id)
-        if not result.allowed:
-            log.info("denied %s by %s: %s", operation.name, requester, result.reason.value)
-            raise core.AccessDenied(DENIED_MESSAGE)
+        return result
 
     async def _with_object_acl(
         self, access: AccessRequest, bucket: Bucket, key: str, version_id: str | None
