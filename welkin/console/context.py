@@ -13,7 +13,7 @@ Buttons are hidden by ``can``/``obs_can``; the calls are refused by the services
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -28,11 +28,13 @@ from welkin.core import errors
 from welkin.core.body import Body
 from welkin.core.http import parse_json_object, read_body
 from welkin.functions.service import Scope
+from welkin.iam.conditions import ContextValue
 from welkin.iam.login_limiter import LoginLimiter
 from welkin.iam.models import Principal, Project
 from welkin.iam.policy import Decision
 from welkin.obs.models import Bucket
 from welkin.obs.operations import OPERATIONS
+from welkin.obs.s3api.authorize import request_context
 
 if TYPE_CHECKING:
     from welkin.server import Region
@@ -52,6 +54,8 @@ class SignedIn:
     session: Session
     principal: Principal  # scoped to the session's project
     project: Project
+    # The request's condition keys (source address, TLS, time...) for bucket policies.
+    context: Mapping[str, ContextValue]
 
     @property
     def scope(self) -> Scope:
@@ -115,7 +119,8 @@ class Console:
             raise SignInRequired
         state = request.scope.setdefault("state", {})
         state["principal"] = principal  # for the audit log
-        signed = SignedIn(session, principal, project)
+        context = request_context(request, self.region.clock.now())
+        signed = SignedIn(session, principal, project, context)
         state["console"] = signed
         return signed
 

@@ -16,7 +16,10 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Mapping
+from datetime import datetime
 from types import MappingProxyType
+
+from starlette.requests import Request
 
 from welkin.core import errors as core
 from welkin.core.clock import Clock
@@ -194,16 +197,8 @@ class Authorizer:
         return found
 
     def _context(self, req: S3Request) -> dict[str, ContextValue]:
-        now = self._clock.now()
         headers = req.headers
-        context: dict[str, ContextValue] = {
-            "aws:SourceIp": client_ip(req.request),
-            "aws:SecureTransport": req.request.url.scheme == "https",
-            "aws:CurrentTime": now,
-            "aws:EpochTime": int(now.timestamp()),
-            "aws:UserAgent": headers.get("user-agent", ""),
-            "aws:Referer": headers.get("referer", ""),
-        }
+        context = request_context(req.request, self._clock.now())
         for name in ("prefix", "delimiter", "max-keys"):
             if name in req.query:
                 context[f"s3:{name}"] = req.query[name]
@@ -211,6 +206,19 @@ class Authorizer:
         if acl:
             context["s3:x-amz-acl"] = acl
         return context
+
+
+def request_context(request: Request, now: datetime) -> dict[str, ContextValue]:
+    """The condition keys any HTTP request has, for a check made on its behalf (a console's too)."""
+    headers = request.headers
+    return {
+        "aws:SourceIp": client_ip(request),
+        "aws:SecureTransport": request.url.scheme == "https",
+        "aws:CurrentTime": now,
+        "aws:EpochTime": int(now.timestamp()),
+        "aws:UserAgent": headers.get("user-agent", ""),
+        "aws:Referer": headers.get("referer", ""),
+    }
 
 
 def _iam_resource(operation: Operation, bucket: Bucket | None, key: str | None) -> str | None:
