@@ -71,6 +71,9 @@ def test_http_triggers_with_and_without_iam(fgs: Fgs, tenant: Tenant) -> None:
         "method": "POST", "path": f"{open_path}/items", "query": {"color": "red"}, "body": "hello",
         "has_auth_header": False,
     }  # fmt: skip
+    # Served on the console's origin: its scripts may run, but never as that origin.
+    assert resp.headers["content-security-policy"].startswith("sandbox allow-scripts")
+    assert "allow-same-origin" not in resp.headers["content-security-policy"]
     garbage = httpx.post(public.event_data.invoke_url, content=b"garbage", timeout=30)
     assert (garbage.status_code, garbage.json()["error_code"]) == (502, "FSS.0502")
 

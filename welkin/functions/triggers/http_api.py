@@ -6,6 +6,10 @@ prefix (SWA) one, and a longer prefix over a shorter. Auth ``NONE`` lets anyone 
 IAM allows ``functiongraph:function:invoke`` on the function. The function's answer
 is mapped back (see ``apig.py``); a failed or malformed one is a 502 in
 FunctionGraph's error format.
+
+A function's page is served on the console's origin, so every answer is sandboxed: its
+scripts run, but in an origin of their own, which cannot read the console or send it the
+visitor's cookies.
 """
 
 from __future__ import annotations
@@ -29,6 +33,9 @@ from welkin.functions.triggers.routes import HttpRoutes
 from welkin.iam import actions
 from welkin.iam.api.context import ApiContext
 from welkin.iam.permissions import PermissionService
+
+# Everything a web page may do but be same-origin with the region (and so with its console).
+SANDBOX = b"sandbox allow-scripts allow-forms allow-popups allow-downloads allow-modals"
 
 log = logging.getLogger("welkin.functions.http")
 
@@ -105,6 +112,7 @@ class HttpTriggers:
             for name, value in answer.headers.items()
         ]
         raw.append((b"x-cff-request-id", result.request_id.encode("latin-1")))
+        raw.append((b"content-security-policy", SANDBOX))
         raw.append((b"content-length", str(len(answer.body)).encode()))
         await send({"type": "http.response.start", "status": answer.status, "headers": raw})
         await send({"type": "http.response.body", "body": answer.body})
