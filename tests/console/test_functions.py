@@ -48,6 +48,12 @@ def _textarea(page: str, element_id: str) -> str:
     return html.unescape(found.group(1))
 
 
+def _found(pattern: str, text: str) -> str:
+    match = re.search(pattern, text, re.S)
+    assert match, pattern
+    return match.group(1)
+
+
 def _trigger_rows(page: str, kind: str) -> list[str]:
     return re.findall(rf'<tr class="trigger" data-type="{kind}" data-id="([^"]+)" data-status="(\w+)"', page)
 
@@ -74,7 +80,63 @@ def test_create_from_the_hello_template_lists_and_invokes(admin: ConsoleClient) 
     assert isinstance(result["init_duration_ms"], float)
     assert "greeting Ada" in str(result["log"])
     tail = admin.get(url).text
-    assert "greeting Ada" in re.search(r'<pre id="log-tail"[^>]*>(.*?)</pre>', tail, re.S).group(1)  # type: ignore[union-attr]
+    assert "greeting Ada" in _found(r'<pre id="log-tail"[^>]*>(.*?)</pre>', tail)
+
+
+def _make_agency(server: Welkin, name: str) -> None:
+    """An agency of account admin that trusts itself (what the OBS templates run as)."""
+    user = {"name": "admin", "password": server.password, "domain": {"name": "admin"}}
+    body = {
+        "auth": {
+            "identity": {"methods": ["password"], "password": {"user": user}},
+            "scope": {"domain": {"name": "admin"}},
+        }
+    }
+    with httpx.Client(base_url=server.url, timeout=10) as http:
+        issued = http.post("/v3/auth/tokens", json=body)
+        http.headers["X-Auth-Token"] = issued.headers["x-subject-token"]
+        account = issued.json()["token"]["user"]["domain"]["id"]
+        agency = {"name": name, "domain_id": account, "trust_domain_name": "admin", "duration": "FOREVER"}
+        made = http.post("/v3.0/OS-AGENCY/agencies", json={"agency": agency})
+        assert made.status_code < 300, made.text
+
+
+def test_obs_templates_need_an_agency_and_the_form_offers_the_accounts(
+    admin: ConsoleClient, server: Welkin
+) -> None:
+    new = admin.get("/console/functions/new").text
+    assert 'id="agency-hint"' in new
+    name = _name("thumbs")
+    back = {"Referer": server.url + "/console/functions/new"}
+    refused = admin.post("/console/functions/new", {"name": name, "template": "thumbnailer"}, headers=back)
+    assert refused.status_code == 303
+    assert refused.headers["location"] == "/console/functions/new"
+    assert "choose one" in admin.get("/console/functions/new").text
+    fields = {"name": name, "template": "timer-counter", "agency": "fn-obs"}
+    assert admin.post("/console/functions/new", fields, headers=back).status_code == 303
+    assert "needs BUCKET" in admin.get("/console/functions/new").text
+    assert f'data-name="{name}"' not in admin.get("/console/functions").text
+    _make_agency(server, "fn-obs")
+    new = admin.get("/console/functions/new").text
+    assert 'id="agency-hint"' not in new
+    assert '<option value="fn-obs">fn-obs</option>' in new
+
+
+def test_deleting_a_function_takes_its_triggers(admin: ConsoleClient) -> None:
+    name = _name("gone")
+    url = _create(admin, name, "http-api")
+    admin.get(url)
+    fields = {"type": "HTTP", "path": f"/{name}", "auth": "NONE", "prefix_match": "1"}
+    assert admin.post(url + "/triggers", fields).status_code == 303
+    page = admin.get(url).text
+    invoke_url = html.unescape(_found(r'class="invoke-url code" href="([^"]+)"', page))
+    assert httpx.get(invoke_url + "/hello", timeout=30).status_code == 200
+    deleted = admin.post(url + "/delete")
+    assert deleted.status_code == 303
+    assert deleted.headers["location"] == "/console/functions"
+    assert f'data-name="{name}"' not in admin.get("/console/functions").text
+    assert admin.get(url).status_code == 404
+    assert httpx.get(invoke_url + "/hello", timeout=30).status_code == 404
 
 
 def test_edit_code_and_deploy_then_invoke_shows_it(admin: ConsoleClient) -> None:
@@ -139,7 +201,7 @@ def test_http_trigger_serves_the_function_and_can_be_disabled_and_deleted(
     page = admin.get(url).text
     [(trigger_id, status)] = _trigger_rows(page, "HTTP")
     assert status == "ACTIVE"
-    invoke_url = html.unescape(re.search(r'class="invoke-url code" href="([^"]+)"', page).group(1))  # type: ignore[union-attr]
+    invoke_url = html.unescape(_found(r'class="invoke-url code" href="([^"]+)"', page))
     called = httpx.get(invoke_url + "/hello", params={"name": "Web"}, timeout=30)
     assert called.status_code == 200, called.text
     assert called.json() == {"greeting": "Hello, Web!"}
@@ -296,7 +358,7 @@ def test_one_hundred_functions_paginate_and_list_quickly(admin: ConsoleClient) -
     assert first.count('<tr class="function"') == 50
     assert 'id="next-page"' in first
     assert 'id="previous-page"' not in first
-    total = int(re.search(r"of (\d+)</span>", first).group(1))  # type: ignore[union-attr]
+    total = int(_found(r"of (\d+)</span>", first))
     assert total >= 100
     seen = set(re.findall(r'<tr class="function" data-name="([^"]+)"', first))
     offset = 50
