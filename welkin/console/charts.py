@@ -135,6 +135,11 @@ def _chart(series: Sequence[Series], x_labels: Sequence[str], y_unit: str, title
             for run in _runs(vs):
                 points = " ".join(f"{x_at(i):.1f},{y_at(vs[i]):.1f}" for i in run)
                 parts.append(f'<polyline class="series{n % _SERIES_STYLES}" points="{points}"/>')
+                if len(run) == 1:  # a line of one point draws nothing: mark it
+                    x, y = x_at(run[0]), y_at(vs[run[0]])
+                    parts.append(
+                        f'<circle class="dot{n % _SERIES_STYLES}" cx="{x:.1f}" cy="{y:.1f}" r="2.5"/>'
+                    )
     for i in range(count):
         readout = "; ".join(f"{s.name}: {number(values[n][i], y_unit)}" for n, s in enumerate(series))
         tip = f"{labels[i]} — {readout}" if labels[i] else readout

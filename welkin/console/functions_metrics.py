@@ -7,6 +7,7 @@ as ListFunctionStatistics computes them (within 5 %, see histogram.py).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -54,8 +55,9 @@ async def function_charts(invoker: Invoker, urn: str, now: datetime, key: str) -
     p50, p99 = [], []
     for b in bins:
         snapshot = MetricsSnapshot.of([b], 0)
-        p50.append(snapshot.duration_p50_ms)
-        p99.append(snapshot.duration_p99_ms)
+        # A bin without invocations has no duration: a gap in the line, not a zero.
+        p50.append(snapshot.duration_p50_ms if b.count else math.nan)
+        p99.append(snapshot.duration_p99_ms if b.count else math.nan)
     per = "per minute" if span.bin_minutes == 1 else f"per {span.bin_minutes} minutes"
     counts = [
         Series("invocations", [float(b.count) for b in bins]),

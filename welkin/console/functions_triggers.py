@@ -25,7 +25,8 @@ def routes(console: Console, one: str) -> list[BaseRoute]:
         kind, data = trigger_from(form)
         status = TriggerStatus.DISABLED if text(form, "disabled") else TriggerStatus.ACTIVE
         made = await region.triggers.create(signed.scope, ref_of(request), kind, status, data)
-        console.flash(signed, f"{made.type.value} trigger added.", "ok")
+        label = "HTTP" if made.type.is_http else made.type.value
+        console.flash(signed, f"{label} trigger added.", "ok")
         return back(request, "triggers")
 
     async def set_status(request: Request, signed: SignedIn, form: FormData) -> Response:

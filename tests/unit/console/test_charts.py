@@ -53,6 +53,7 @@ def test_many_points_are_folded_to_at_most_max_points_keeping_peaks() -> None:
 def test_gaps_split_lines_and_bars_skip_zeros() -> None:
     chart = line_chart([Series("d", [1, math.nan, 2, 3])], ["a", "b", "c", "d"])
     assert len(_parse(chart).findall(f"{SVG}polyline")) == 2
+    assert len(_parse(chart).findall(f"{SVG}circle")) == 1  # the lone first point is marked
     bars = bar_chart([Series("a", [1, 0, 2]), Series("b", [3, 0, 0])], ["x", "y", "z"], "USD")
     rects = [r for r in _parse(bars).findall(f"{SVG}rect") if r.get("class", "").startswith("bar")]
     assert sorted(r.get("class", "") for r in rects) == ["bar0", "bar0", "bar1"]
