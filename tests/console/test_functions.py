@@ -18,6 +18,7 @@ from botocore.config import Config
 
 from tests.conftest import Welkin
 from tests.console.conftest import PASSWORD, ConsoleClient, make_account, make_user
+from tests.console.functions_helpers import make_agency
 
 NewClient = Callable[[], ConsoleClient]
 
@@ -83,24 +84,6 @@ def test_create_from_the_hello_template_lists_and_invokes(admin: ConsoleClient) 
     assert "greeting Ada" in _found(r'<pre id="log-tail"[^>]*>(.*?)</pre>', tail)
 
 
-def _make_agency(server: Welkin, name: str) -> None:
-    """An agency of account admin that trusts itself (what the OBS templates run as)."""
-    user = {"name": "admin", "password": server.password, "domain": {"name": "admin"}}
-    body = {
-        "auth": {
-            "identity": {"methods": ["password"], "password": {"user": user}},
-            "scope": {"domain": {"name": "admin"}},
-        }
-    }
-    with httpx.Client(base_url=server.url, timeout=10) as http:
-        issued = http.post("/v3/auth/tokens", json=body)
-        http.headers["X-Auth-Token"] = issued.headers["x-subject-token"]
-        account = issued.json()["token"]["user"]["domain"]["id"]
-        agency = {"name": name, "domain_id": account, "trust_domain_name": "admin", "duration": "FOREVER"}
-        made = http.post("/v3.0/OS-AGENCY/agencies", json={"agency": agency})
-        assert made.status_code < 300, made.text
-
-
 def test_obs_templates_need_an_agency_and_the_form_offers_the_accounts(
     admin: ConsoleClient, server: Welkin
 ) -> None:
@@ -116,7 +99,7 @@ def test_obs_templates_need_an_agency_and_the_form_offers_the_accounts(
     assert admin.post("/console/functions/new", fields, headers=back).status_code == 303
     assert "needs BUCKET" in admin.get("/console/functions/new").text
     assert f'data-name="{name}"' not in admin.get("/console/functions").text
-    _make_agency(server, "fn-obs")
+    make_agency(server, "fn-obs")
     new = admin.get("/console/functions/new").text
     assert 'id="agency-hint"' not in new
     assert '<option value="fn-obs">fn-obs</option>' in new
