@@ -79,6 +79,11 @@ def upload(form: FormData, name: str) -> UploadFile | None:
 
 def environment(lines: str) -> str:
     """``KEY=VALUE`` lines as ``user_data`` (JSON object text); "" when there are none."""
+    found = environment_map(lines)
+    return json.dumps(found) if found else ""
+
+
+def environment_map(lines: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for number, line in enumerate(lines.splitlines(), 1):
         if not line.strip() or line.lstrip().startswith("#"):
@@ -87,7 +92,7 @@ def environment(lines: str) -> str:
         if not sep or not key.strip():
             raise errors.InvalidArgument(f"Environment line {number} is not KEY=VALUE.")
         found[key.strip()] = value
-    return json.dumps(found) if found else ""
+    return found
 
 
 def environment_lines(user_data: str) -> str:

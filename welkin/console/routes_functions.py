@@ -9,6 +9,7 @@ forms post to routes in ``functions_edit`` (code, configuration, test invoke) an
 from __future__ import annotations
 
 import base64
+import json
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -19,8 +20,8 @@ from welkin.console import functions_edit, functions_triggers
 from welkin.console.context import Console, SignedIn
 from welkin.console.function_forms import (
     Section,
-    environment,
     environment_lines,
+    environment_map,
     function_url,
     ref_of,
     section,
@@ -104,7 +105,8 @@ def routes(console: Console) -> list[BaseRoute]:
         name = text(form, "name")
         package = text(form, "package") or DEFAULT_PACKAGE
         chosen = text(form, "template") or "hello"
-        env = environment(text(form, "environment"))
+        variables = environment_map(text(form, "environment"))
+        env = json.dumps(variables) if variables else ""
         agency = text(form, "agency")
         runtimes = registry.runtimes.names
         runtime = DEFAULT_RUNTIME if DEFAULT_RUNTIME in runtimes else runtimes[0]
@@ -120,9 +122,9 @@ def routes(console: Console) -> list[BaseRoute]:
             made = starter(chosen)
             if made.needs_agency and not agency:
                 raise errors.InvalidArgument(
-                    f"The {made.name} template writes to OBS as an agency: choose one (Identity, Agencies)."
+                    f"The {made.name} template writes to OBS as an agency: choose one under Agency."
                 )
-            missing = [k for k in made.required_env if f'"{k}"' not in env]
+            missing = [k for k in made.required_env if k not in variables]
             if missing:
                 raise errors.InvalidArgument(
                     f"The {made.name} template needs {', '.join(missing)} in its environment."
@@ -139,13 +141,16 @@ def routes(console: Console) -> list[BaseRoute]:
             app_xrole=agency or None,
         )
         fn = await registry.create(signed.scope, package, name, changes, code)
+        console.flash(signed, f"Function {fn.name} created.", "ok")
         if made is not None and made.timer is not None:
             event = {"schedule_type": "Rate", "schedule": made.timer, "user_event": made.timer_event}
             ref = FunctionRef(fn.package, fn.name, None)
-            await region.triggers.create(
-                signed.scope, ref, TriggerType.TIMER, TriggerStatus.ACTIVE, Body(event, "event_data")
-            )
-        console.flash(signed, f"Function {fn.name} created.", "ok")
+            try:
+                await region.triggers.create(
+                    signed.scope, ref, TriggerType.TIMER, TriggerStatus.ACTIVE, Body(event, "event_data")
+                )
+            except errors.WelkinError as exc:  # the function stands; say why it has no timer
+                console.flash(signed, f"Its timer trigger was not added: {exc.message}", "error")
         return console.redirect(function_url(fn.package, fn.name))
 
     async def show(request: Request, signed: SignedIn) -> Response:
