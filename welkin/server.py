@@ -37,7 +37,7 @@ from welkin.billing.quota_api import QuotaApi
 from welkin.billing.quotas import OPERATOR_LIMITS, AccountQuotas, QuotaDefaults
 from welkin.billing.service import BillingService
 from welkin.config import Settings
-from welkin.console.app import console_app
+from welkin.console.app import console_app, console_or
 from welkin.core import migrate
 from welkin.core.clock import Clock, SystemClock
 from welkin.core.db import Database
@@ -315,7 +315,7 @@ class Region:
                 "/v3": keystone_app,
                 "/health": front,
                 # "console" is a reserved bucket name, so S3 loses nothing here either.
-                "/console": console_app(self),
+                "/console": console_or(s3, console_app(self)),
                 # No bucket can be called v2 (names have 3 characters at least), so S3 loses nothing.
                 **dict.fromkeys(BSS_PREFIXES, bss),
             },

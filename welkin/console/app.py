@@ -126,6 +126,27 @@ def _same_origin_referer(request: Request) -> str | None:
     return referer.path + (f"?{referer.query}" if referer.query else "")
 
 
+_SIGNED_QUERY = (b"x-amz-signature=", b"signature=", b"awsaccesskeyid=")
+
+
+def is_signed(scope: Scope) -> bool:
+    """Whether a request carries an API signature: no browser page of the console's does."""
+    if any(name == b"authorization" for name, _ in scope.get("headers", [])):
+        return True
+    query: bytes = scope.get("query_string", b"").lower()
+    return any(query.startswith(p) or b"&" + p in query for p in _SIGNED_QUERY)
+
+
+def console_or(api: ASGIApp, console: ASGIApp) -> ASGIApp:
+    """``/console`` for browsers; a signed request there is S3's (bucket "console" is reserved,
+    and S3 clients are told so in S3's words)."""
+
+    async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
+        await (api if is_signed(scope) else console)(scope, receive, send)
+
+    return dispatch
+
+
 def console_app(region: Region) -> ASGIApp:
     console = Console(
         region,
