@@ -1,9 +1,8 @@
 """What the overview and the billing pages show of an account's bills, computed once for both.
 
     figures = billing_figures(console)
-    shown = await figures.statement(account_id, month)   # Shown[Statement], with computed_at
-    services(shown.value.bill.invoice)                   # amounts per service, largest first
-    daily(shown.value, month)                            # per service and day, for the chart
+    shown = await figures.month(account_id, month)   # Shown[MonthFigures], with computed_at
+    shown.value.bill, shown.value.services, shown.value.daily   # per service, and per day too
 
 Who may see them is the routes' business (``bss:bill:view``, as the billing API checks); these
 take an account id and answer for that account only. The figures are kept per console (see
@@ -24,7 +23,7 @@ from weakref import WeakKeyDictionary
 from welkin.billing.budgets import month_bounds
 from welkin.billing.invoice_store import InvoiceSummary
 from welkin.billing.rating import Invoice
-from welkin.billing.service import Statement
+from welkin.billing.service import Bill, Statement
 from welkin.console.kept import Kept, Shown
 
 if TYPE_CHECKING:
@@ -59,6 +58,16 @@ class DailySeries:
     amounts: tuple[Decimal, ...]  # one per day of the month
 
 
+@dataclass(frozen=True)
+class MonthFigures:
+    """What the pages show of a month, derived once from its statement: its hourly charges
+    (tens of thousands in a heavy month) are summed per day here and not kept."""
+
+    bill: Bill
+    services: tuple[ServiceAmount, ...]
+    daily: tuple[DailySeries, ...]
+
+
 class BillingFigures:
     def __init__(self, console: Console) -> None:
         self._billing = console.region.billing
@@ -67,18 +76,22 @@ class BillingFigures:
     def current_month(self) -> str:
         return self._billing.current_month()
 
-    async def statement(self, account_id: str, month: str) -> Shown[Statement]:
-        """The month's bill with its hourly charges; ``ValueError`` for a month not YYYY-MM."""
+    async def month(self, account_id: str, month: str) -> Shown[MonthFigures]:
+        """The month's bill, its services and daily amounts; ``ValueError`` for a month not
+        written YYYY-MM."""
         month_bounds(month)
-        return await self._kept.get(
-            ("statement", account_id, month),
-            lambda: self._billing.statement(account_id, month),
-            lambda statement: statement.bill.final,
-        )
 
-    async def invoices(self, account_id: str) -> Shown[list[InvoiceSummary]]:
-        """Closed invoices and the months still open, newest first (open ones are estimates)."""
-        return await self._kept.get(("invoices", account_id), lambda: self._billing.invoices(account_id))
+        async def compute() -> MonthFigures:
+            statement = await self._billing.statement(account_id, month)
+            invoice = statement.bill.invoice
+            return MonthFigures(statement.bill, tuple(services(invoice)), tuple(daily(statement, month)))
+
+        return await self._kept.get(("month", account_id, month), compute, lambda f: f.bill.final)
+
+    async def invoices(self, account_id: str, current: Invoice) -> list[InvoiceSummary]:
+        """Closed invoices and the months still open, newest first; the month in progress is
+        ``current``, as the page shows it, not rated again."""
+        return await self._billing.invoices(account_id, current)
 
     async def object_count(self, account_id: str, count: Callable[[], Awaitable[int]]) -> Shown[int]:
         """The account's objects: a COUNT over every bucket, slow on huge ones, so kept too."""

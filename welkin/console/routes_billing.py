@@ -14,7 +14,6 @@ reading the budget ``bss:budget:view`` and changing it ``bss:budget:update``
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import re
 from decimal import Decimal, InvalidOperation
@@ -33,7 +32,7 @@ from welkin.billing.budgets import DEFAULT_THRESHOLDS, forecast, month_bounds
 from welkin.billing.export import to_csv
 from welkin.billing.rating import EIGHT_PLACES
 from welkin.console.billing_chart import stacked_bars
-from welkin.console.billing_figures import billing_figures, daily, days_of, plain, service_name, services
+from welkin.console.billing_figures import billing_figures, days_of, plain, service_name
 from welkin.console.context import Console, SignedIn
 from welkin.core import errors
 
@@ -81,15 +80,14 @@ def routes(console: Console) -> list[BaseRoute]:
         await authorize(signed, VIEW_BILL)
         account_id = signed.account_id
         current = figures.current_month()
-        shown, listed = await asyncio.gather(
-            figures.statement(account_id, month), figures.invoices(account_id)
-        )
-        statement = shown.value
-        bill = statement.bill
+        shown = await figures.month(account_id, month)
+        now = shown if month == current else await figures.month(account_id, current)
+        listed = await figures.invoices(account_id, now.value.bill.invoice)
+        bill = shown.value.bill
         days = days_of(month)
         chart = stacked_bars(
             [str(d.day) for d in days],
-            [(s.name, s.amounts) for s in daily(statement, month)],
+            [(s.name, s.amounts) for s in shown.value.daily],
             bill.invoice.currency,
         )
         values: dict[str, Any] = {
@@ -98,11 +96,11 @@ def routes(console: Console) -> list[BaseRoute]:
             "bill": bill,
             "invoice": bill.invoice,
             "computed_at": shown.computed_at,
-            "services": services(bill.invoice),
+            "services": shown.value.services,
             "service_name": service_name,
-            "series": daily(statement, month),
+            "series": shown.value.daily,
             "chart": chart,
-            "invoices": listed.value,
+            "invoices": listed,
             "budget": None,
             "budget_visible": False,
             "may_set_budget": False,
@@ -146,7 +144,7 @@ def routes(console: Console) -> list[BaseRoute]:
     async def csv_file(request: Request, signed: SignedIn) -> Response:
         await authorize(signed, VIEW_BILL)
         chosen = month_param(request)
-        invoice = (await figures.statement(signed.account_id, chosen)).value.bill.invoice
+        invoice = (await figures.month(signed.account_id, chosen)).value.bill.invoice
         return Response(
             to_csv(invoice),
             media_type="text/csv; charset=utf-8",

@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute
 from welkin.billing.api import VIEW_BILL
 from welkin.billing.budgets import forecast
 from welkin.billing.rating import EIGHT_PLACES
-from welkin.console.billing_figures import billing_figures, plain, services
+from welkin.console.billing_figures import billing_figures, plain
 from welkin.console.context import Console, SignedIn
 from welkin.core import errors
 from welkin.functions.urns import function_urn
@@ -48,14 +48,14 @@ def routes(console: Console) -> list[BaseRoute]:
         if not await console.can(signed, VIEW_BILL):
             return {"cost": None}
         month = figures.current_month()
-        shown = await figures.statement(signed.account_id, month)
+        shown = await figures.month(signed.account_id, month)
         invoice = shown.value.bill.invoice
         projected = forecast(invoice.total, month, region.clock.now()).quantize(EIGHT_PLACES)
         return {
             "cost": invoice,
             "forecast": projected,
             "computed_at": shown.computed_at,
-            "top_services": services(invoice)[:_SERVICES_SHOWN],
+            "top_services": shown.value.services[:_SERVICES_SHOWN],
             "month": month,
         }
 
