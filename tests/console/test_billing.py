@@ -14,10 +14,11 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import cast
 
+import httpx
 import pytest
 
-from tests.conftest import Welkin, start_welkin, stop_welkin
-from tests.console.billing_helpers import Tenant, cells, poll, row, tenant, user
+from tests.conftest import ROOT_PASSWORD, Welkin, start_welkin, stop_welkin
+from tests.console.billing_helpers import Tenant, cells, poll, row, tenant, token, user
 from tests.console.conftest import ConsoleClient
 from tests.inprocess import serve_region
 from welkin.config import Settings
@@ -260,5 +261,14 @@ def test_a_closed_month_shows_its_final_invoice(tmp_path: Path) -> None:
             total = next(r for r in csv.DictReader(io.StringIO(csv_text)) if r["record"] == "total")
             assert Decimal(total["amount"]) == Decimal(shown.group(1))
             assert Decimal(total["amount"]) >= Decimal("0.00001")  # with the bucket's storage
+
+            operator = token(region.url, "admin", "admin", ROOT_PASSWORD)
+            paid = httpx.post(
+                f"{region.url}/welkin/v1/billing/accounts/{acct.name}/invoices/2026-01/paid", headers=operator
+            )
+            assert paid.status_code == 200, paid.text
+            page = client.get("/console/billing/2026-01")
+            assert '<span class="badge ok">paid</span>' in page.text
+            assert re.search(r"closed 2026-02-01 \d\d:\d\d:\d\d UTC, paid 2026-02-01", page.text)
         finally:
             client.close()

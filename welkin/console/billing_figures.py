@@ -7,7 +7,7 @@
 Who may see them is the routes' business (``bss:bill:view``, as the billing API checks); these
 take an account id and answer for that account only. The figures are kept per console (see
 ``kept.py``): a month that rates in a few milliseconds is rated on every view, a heavy one at
-most once a minute, and a closed month's invoice once.
+most once a minute, and a paid month's invoice once.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
 from welkin.billing.budgets import month_bounds
-from welkin.billing.invoice_store import InvoiceSummary
+from welkin.billing.invoice_store import PAID, InvoiceSummary
 from welkin.billing.rating import Invoice
 from welkin.billing.service import Bill, Statement
 from welkin.console.kept import Kept, Shown
@@ -86,7 +86,8 @@ class BillingFigures:
             invoice = statement.bill.invoice
             return MonthFigures(statement.bill, tuple(services(invoice)), tuple(daily(statement, month)))
 
-        return await self._kept.get(("month", account_id, month), compute, lambda f: f.bill.final)
+        # A closed invoice's lines never change, its status does once (paid): kept for good then.
+        return await self._kept.get(("month", account_id, month), compute, lambda f: f.bill.status == PAID)
 
     async def invoices(self, account_id: str, current: Invoice) -> list[InvoiceSummary]:
         """Closed invoices and the months still open, newest first; the month in progress is
