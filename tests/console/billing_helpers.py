@@ -119,6 +119,12 @@ def poll(page: Callable[[], httpx.Response], found: Callable[[str], bool], secon
         time.sleep(0.2)
 
 
+def rated(client: ConsoleClient, path: str) -> str:
+    """The page once its month is rated: a page that waited too long for it (a loaded machine)
+    says so and reloads itself, as this does."""
+    return poll(lambda: client.get(path), lambda html: "being rated" not in html)
+
+
 def stat(html: str, name: str) -> str | None:
     """The text of ``.stat[data-stat=name] .value``, or None when the page has no such figure."""
     found = re.search(rf'data-stat="{re.escape(name)}".*?class="value"[^>]*>([^<]*)<', html, re.S)

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.conftest import ROOT_PASSWORD, Welkin, start_welkin, stop_welkin
-from tests.console.billing_helpers import Tenant, cells, poll, row, tenant, token, user
+from tests.console.billing_helpers import Tenant, cells, poll, rated, row, tenant, token, user
 from tests.console.conftest import ConsoleClient
 from tests.inprocess import serve_region
 from welkin.config import Settings
@@ -138,8 +138,8 @@ def test_a_budget_is_set_alerts_and_is_removed(used: Tenant, new_client: NewClie
 
     answer = client.post("/console/billing/budget/delete")
     assert answer.status_code == 303
-    html = client.get("/console/billing").text
-    assert "The monthly budget is removed" in html
+    assert "The monthly budget is removed" in client.get("/console/billing").text
+    html = rated(client, "/console/billing")
     assert "No budget is set" in html
     assert 'data-threshold="1" data-kind="actual"' in html  # its alerts stay listed
 
@@ -160,7 +160,7 @@ def test_a_bad_budget_is_refused_with_a_message(used: Tenant, new_client: NewCli
         assert message in html
         assert "<script>x" not in html
         assert "<b>" not in html
-        assert "No budget is set" in html
+        assert "No budget is set" in rated(client, "/console/billing")
 
 
 def test_a_user_without_billing_rights_sees_no_cost(used: Tenant, new_client: NewClient) -> None:
@@ -192,13 +192,13 @@ def test_a_reader_sees_the_bill_but_no_budget_form_and_cannot_set_one(
     assert '<form id="budget"' not in html
     forced = client.post("/console/billing/budget", {"amount": "10", "thresholds": ""})
     assert forced.status_code == 403
-    assert "No budget is set" in client.get("/console/billing").text
+    assert "No budget is set" in rated(client, "/console/billing")
 
 
 def test_accounts_see_only_their_own_bills(used: Tenant, server: Welkin, new_client: NewClient) -> None:
     other = tenant(server.url, "other")
     client = other.console(new_client())
-    html = client.get("/console/billing").text
+    html = rated(client, "/console/billing")
     assert "Nothing used this month yet." in html
     assert used.name not in html
     assert used.project_id not in html
@@ -241,22 +241,21 @@ def test_a_closed_month_shows_its_final_invoice(tmp_path: Path) -> None:
         client = ConsoleClient(cast(Welkin, SimpleNamespace(url=region.url)))
         try:
             acct.console(client)
-            html = client.get("/console/billing").text
+            html = rated(client, "/console/billing")
             assert "Billing · 2026-02" in html
             january = row(html, 'data-month="2026-01"')
             assert "closed" in january
-            page = client.get("/console/billing/2026-01")
-            assert page.status_code == 200
-            assert '<span class="badge ok">closed</span>' in page.text
-            figures = re.search(r'aria-label="The month">.*?</section>', page.text, re.S)
+            closed = rated(client, "/console/billing/2026-01")
+            assert '<span class="badge ok">closed</span>' in closed
+            figures = re.search(r'aria-label="The month">.*?</section>', closed, re.S)
             assert figures
             assert "estimated" not in figures.group(0)
-            shown = re.search(r'id="month-total" data-total="([^"]+)"', page.text)
+            shown = re.search(r'id="month-total" data-total="([^"]+)"', closed)
             assert shown
-            writes = cells(row(page.text, 'data-usage-type="obs_requests_write"'))
+            writes = cells(row(closed, 'data-usage-type="obs_requests_write"'))
             assert writes[3] == "2 request"
             assert Decimal(writes[6]) == Decimal("0.00001")
-            assert '<form id="budget"' not in page.text  # budgets belong to the month in progress
+            assert '<form id="budget"' not in closed  # budgets belong to the month in progress
             csv_text = client.http.get("/console/billing/2026-01.csv").text
             total = next(r for r in csv.DictReader(io.StringIO(csv_text)) if r["record"] == "total")
             assert Decimal(total["amount"]) == Decimal(shown.group(1))
@@ -267,8 +266,8 @@ def test_a_closed_month_shows_its_final_invoice(tmp_path: Path) -> None:
                 f"{region.url}/welkin/v1/billing/accounts/{acct.name}/invoices/2026-01/paid", headers=operator
             )
             assert paid.status_code == 200, paid.text
-            page = client.get("/console/billing/2026-01")
-            assert '<span class="badge ok">paid</span>' in page.text
-            assert re.search(r"closed 2026-02-01 \d\d:\d\d:\d\d UTC, paid 2026-02-01", page.text)
+            paid_page = rated(client, "/console/billing/2026-01")
+            assert '<span class="badge ok">paid</span>' in paid_page
+            assert re.search(r"closed 2026-02-01 \d\d:\d\d:\d\d UTC, paid 2026-02-01", paid_page)
         finally:
             client.close()

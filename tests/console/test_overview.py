@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from tests.conftest import Welkin
-from tests.console.billing_helpers import FAILING, Tenant, cells, poll, row, stat, tenant, user
+from tests.console.billing_helpers import FAILING, Tenant, cells, poll, rated, row, stat, tenant, user
 from tests.console.conftest import ConsoleClient
 
 NewClient = Callable[[], ConsoleClient]
@@ -85,7 +85,7 @@ def test_each_figure_shows_only_to_who_may_read_it(busy: Tenant, new_client: New
 
 def test_another_account_sees_none_of_it(busy: Tenant, server: Welkin, new_client: NewClient) -> None:
     other = tenant(server.url, "quiet")
-    html = other.console(new_client()).get("/console/").text
+    html = rated(other.console(new_client()), "/console/")
     assert stat(html, "buckets") == "0"
     assert stat(html, "objects") == "0"
     assert stat(html, "functions") == "0"

@@ -7,14 +7,14 @@
 Who may see them is the routes' business (``bss:bill:view``, as the billing API checks); these
 take an account id and answer for that account only. The figures are kept per console (see
 ``kept.py``): a month that rates in a few milliseconds is rated on every view, a heavy one at
-most once a minute, and a paid month's invoice once.
+most once a minute, and a closed month's once (its status read on each view).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -25,6 +25,10 @@ from welkin.billing.invoice_store import PAID, InvoiceSummary
 from welkin.billing.rating import Invoice
 from welkin.billing.service import Bill, Statement
 from welkin.console.kept import Kept, Shown
+
+# How long a page waits for a month to be rated before it says the figures are on their way
+# and reloads: a month of a few thousand hourly rows rates well within it.
+PAGE_WAIT = 0.15
 
 if TYPE_CHECKING:
     from welkin.console.context import Console
@@ -76,9 +80,9 @@ class BillingFigures:
     def current_month(self) -> str:
         return self._billing.current_month()
 
-    async def month(self, account_id: str, month: str) -> Shown[MonthFigures]:
+    async def month(self, account_id: str, month: str, wait: float | None = None) -> Shown[MonthFigures]:
         """The month's bill, its services and daily amounts; ``ValueError`` for a month not
-        written YYYY-MM."""
+        written YYYY-MM, ``Pending`` when rating it takes longer than ``wait`` seconds."""
         month_bounds(month)
 
         async def compute() -> MonthFigures:
@@ -86,8 +90,16 @@ class BillingFigures:
             invoice = statement.bill.invoice
             return MonthFigures(statement.bill, tuple(services(invoice)), tuple(daily(statement, month)))
 
-        # A closed invoice's lines never change, its status does once (paid): kept for good then.
-        return await self._kept.get(("month", account_id, month), compute, lambda f: f.bill.status == PAID)
+        def final(figures: MonthFigures) -> bool:
+            return figures.bill.final
+
+        shown = await self._kept.get(("month", account_id, month), compute, final, wait)
+        if shown.value.bill.final and shown.value.bill.status != PAID:
+            # A closed invoice's lines never change, its status does once (paid): the stored
+            # invoice is one read, its daily amounts are what was kept.
+            bill = await self._billing.bill(account_id, month)
+            shown = replace(shown, value=replace(shown.value, bill=bill))
+        return shown
 
     async def invoices(self, account_id: str, current: Invoice) -> list[InvoiceSummary]:
         """Closed invoices and the months still open, newest first; the month in progress is

@@ -9,7 +9,8 @@ thousands of hourly rows). So a figure that computed in under ``cheap`` seconds 
 all: the next view computes it again and shows the newest usage. A slower one is kept for
 ``ttl`` seconds; after that a view is answered with the figure kept, and one computation starts
 in the background for the views after it (no more than one per key at a time), so that only the
-first view of a heavy figure waits for it. A figure older than ``stale`` is not shown: the view
+first view of a heavy figure waits for it (a page may wait only so long: ``Pending`` says the
+figure is on its way, and the page asks again). A figure older than ``stale`` is not shown: the view
 waits for a new one. A value ``final(value)`` says is final (a closed month's invoice) is kept
 until pushed out by newer keys (``keep`` keys at most).
 
@@ -41,6 +42,14 @@ class Shown(Generic[T]):
     seconds: float  # how long computing took (monotonic)
 
 
+class Pending(Exception):
+    """The figure is being computed and was not ready within the wait asked for."""
+
+    def __init__(self, since: datetime) -> None:
+        super().__init__(f"computing since {since.isoformat()}")
+        self.since = since
+
+
 class Kept:
     def __init__(
         self,
@@ -57,13 +66,17 @@ class Kept:
         self._keep = keep
         self._done: OrderedDict[Hashable, tuple[Shown[Any], bool]] = OrderedDict()
         self._running: dict[Hashable, asyncio.Task[Shown[Any]]] = {}
+        self._started: dict[Hashable, datetime] = {}
 
     async def get(
         self,
         key: Hashable,
         compute: Callable[[], Awaitable[T]],
         final: Callable[[T], bool] = lambda _value: False,
+        wait: float | None = None,
     ) -> Shown[T]:
+        """The figure; with nothing to show, computed while the caller waits, at most ``wait``
+        seconds (``Pending`` then, the computation going on for the views after it)."""
         found = self._done.get(key)
         if found is not None:
             shown, is_final = found
@@ -73,8 +86,12 @@ class Kept:
             if 0 <= age < self._stale:
                 self._start(key, compute, final)
                 return shown
+        running = self._start(key, compute, final)
         # shielded: a view that goes away does not cancel what other views wait for
-        return await asyncio.shield(self._start(key, compute, final))
+        try:
+            return await asyncio.wait_for(asyncio.shield(running), wait)
+        except TimeoutError:
+            raise Pending(self._started.get(key, self._clock.now())) from None
 
     def _start(
         self, key: Hashable, compute: Callable[[], Awaitable[T]], final: Callable[[T], bool]
@@ -83,6 +100,7 @@ class Kept:
         if running is None:
             running = asyncio.create_task(self._compute(key, compute, final), name=f"console figure {key!r}")
             self._running[key] = running
+            self._started[key] = self._clock.now()
             running.add_done_callback(lambda task: self._finished(key, task))
         return running
 
@@ -105,6 +123,7 @@ class Kept:
 
     def _finished(self, key: Hashable, task: asyncio.Task[Shown[Any]]) -> None:
         self._running.pop(key, None)
+        self._started.pop(key, None)
         if not task.cancelled() and task.exception() is not None:
             # A view waiting for it gets the error; a refresh nobody waited for is only logged.
             log.warning("computing %r for the console failed: %s", key, task.exception())

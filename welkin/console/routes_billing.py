@@ -32,8 +32,9 @@ from welkin.billing.budgets import DEFAULT_THRESHOLDS, forecast, month_bounds
 from welkin.billing.export import to_csv
 from welkin.billing.rating import EIGHT_PLACES
 from welkin.console.billing_chart import stacked_bars
-from welkin.console.billing_figures import billing_figures, days_of, plain, service_name
+from welkin.console.billing_figures import PAGE_WAIT, billing_figures, days_of, plain, service_name
 from welkin.console.context import Console, SignedIn
+from welkin.console.kept import Pending
 from welkin.core import errors
 
 _NOTIFICATIONS_SHOWN = 50
@@ -80,8 +81,13 @@ def routes(console: Console) -> list[BaseRoute]:
         await authorize(signed, VIEW_BILL)
         account_id = signed.account_id
         current = figures.current_month()
-        shown = await figures.month(account_id, month)
-        now = shown if month == current else await figures.month(account_id, current)
+        try:
+            shown = await figures.month(account_id, month, PAGE_WAIT)
+            now = shown if month == current else await figures.month(account_id, current, PAGE_WAIT)
+        except Pending as pending:
+            return console.render(
+                signed, "billing/pending.html", section="billing", month=month, since=pending.since
+            )
         listed = await figures.invoices(account_id, now.value.bill.invoice)
         bill = shown.value.bill
         days = days_of(month)

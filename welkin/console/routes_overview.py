@@ -22,8 +22,9 @@ from starlette.routing import BaseRoute
 from welkin.billing.api import VIEW_BILL
 from welkin.billing.budgets import forecast
 from welkin.billing.rating import EIGHT_PLACES
-from welkin.console.billing_figures import billing_figures, plain
+from welkin.console.billing_figures import PAGE_WAIT, billing_figures, plain
 from welkin.console.context import Console, SignedIn
+from welkin.console.kept import Pending
 from welkin.core import errors
 from welkin.functions.urns import function_urn
 from welkin.iam import actions
@@ -46,13 +47,17 @@ def routes(console: Console) -> list[BaseRoute]:
 
     async def cost(signed: SignedIn) -> dict[str, Any]:
         if not await console.can(signed, VIEW_BILL):
-            return {"cost": None}
+            return {"cost": None, "cost_pending": None}
         month = figures.current_month()
-        shown = await figures.month(signed.account_id, month)
+        try:
+            shown = await figures.month(signed.account_id, month, PAGE_WAIT)
+        except Pending as pending:
+            return {"cost": None, "cost_pending": pending.since, "month": month}
         invoice = shown.value.bill.invoice
         projected = forecast(invoice.total, month, region.clock.now()).quantize(EIGHT_PLACES)
         return {
             "cost": invoice,
+            "cost_pending": None,
             "forecast": projected,
             "computed_at": shown.computed_at,
             "top_services": shown.value.services[:_SERVICES_SHOWN],

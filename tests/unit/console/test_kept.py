@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from welkin.console.kept import Kept
+from welkin.console.kept import Kept, Pending
 from welkin.core.clock import ManualClock
 
 START = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -89,3 +89,15 @@ async def test_a_failure_reaches_the_view_that_waits_and_is_not_kept() -> None:
         with pytest.raises(LookupError, match="no price"):
             await kept.get("k", failing)
     assert calls == 2
+
+
+async def test_a_view_that_may_wait_only_so_long_is_told_the_figure_is_on_its_way() -> None:
+    kept = Kept(ManualClock(START), cheap=0.01)
+    slow = Counter(delay=0.2)
+    with pytest.raises(Pending) as pending:
+        await kept.get("k", slow, wait=0.01)
+    assert pending.value.since == START
+    # The computation went on without the view: the next one, waiting, gets its figure.
+    shown = await kept.get("k", slow, wait=1)
+    assert shown.value == 1
+    assert slow.calls == 1
