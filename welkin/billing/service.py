@@ -100,19 +100,24 @@ class BillingService:
             return rate_own(conn, self.catalog, account_id, month).invoice
         return rate_open(conn, self.catalog, account_id, month).invoice
 
-    async def invoices(self, account_id: str) -> list[InvoiceSummary]:
+    async def invoices(self, account_id: str, estimate: Invoice | None = None) -> list[InvoiceSummary]:
         """The account's closed invoices and the months still open, newest first.
 
         Open: the month in progress, and the month before while it waits to close and has
-        something to bill the account."""
+        something to bill the account. ``estimate``, the month in progress as the caller
+        already rated it, is shown instead of rating that month again."""
         current = self.current_month()
-        return await self._db.run_read(lambda conn: self._invoices(conn, account_id, current))
+        if estimate is not None and estimate.month != current:
+            estimate = None
+        return await self._db.run_read(lambda conn: self._invoices(conn, account_id, current, estimate))
 
-    def _invoices(self, conn: Connection, account_id: str, current: str) -> list[InvoiceSummary]:
+    def _invoices(
+        self, conn: Connection, account_id: str, current: str, estimate: Invoice | None
+    ) -> list[InvoiceSummary]:
         found = store.summaries(conn, account_id)
         closed = closed_for(conn, account_id)
         previous = _previous(current)
-        estimates = [self._estimate(conn, account_id, current)]
+        estimates = [estimate or self._estimate(conn, account_id, current)]
         if previous not in closed:
             waiting = self._estimate(conn, account_id, previous)
             if waiting.lines:

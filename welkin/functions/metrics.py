@@ -180,6 +180,21 @@ class FunctionMetrics:
             )
         return _per_minute(stored, waiting)
 
+    async def functions_since(self, urn_prefix: str, since: datetime) -> dict[str, MinuteFigures]:
+        """Each function's minutes since ``since`` summed, for the functions whose URN starts
+        with ``urn_prefix`` (a project's); the sums only, not the histograms."""
+        first = int(since.timestamp()) // 60
+        async with self._lock:
+            waiting = self._waiting(lambda urn: urn.startswith(urn_prefix), first)
+            stored = await self._db.run_read(
+                lambda conn: store.project_minutes_since(conn, urn_prefix, first)
+            )
+        out: dict[str, MinuteFigures] = {}
+        for part in (stored, waiting):
+            for (urn, _minute), figures in part.items():
+                out[urn] = out[urn].plus(figures) if urn in out else figures
+        return out
+
     async def flush(self) -> int:
         """Add what waits to the store's minutes; prune old minutes. Raises if the store fails:
         the figures then wait for the next try."""

@@ -90,6 +90,11 @@ class BucketService:
     async def list_owned(self, account_id: str) -> list[Bucket]:
         return await self._db.run_read(lambda conn: store.buckets_of(conn, account_id))
 
+    async def count_objects(self, account_id: str) -> int:
+        """The current objects in the account's buckets: a COUNT over all of them, slow on
+        millions of keys, so not for every request."""
+        return await self._db.run_read(lambda conn: store.count_current_objects(conn, account_id))
+
     async def delete(self, name: str) -> None:
 
         def drop(conn: Connection) -> None:

@@ -382,6 +382,17 @@ def count_objects(conn: Conn, bucket: str) -> int:
     return int((conn.execute(query)).scalar() or 0)
 
 
+def count_current_objects(conn: Conn, account_id: str) -> int:
+    """The objects (current versions, not delete markers) in all of the account's buckets."""
+    o, b = t.objects, t.buckets
+    query = (
+        select(func.count())
+        .select_from(o.join(b, o.c.bucket == b.c.name))
+        .where(b.c.account_id == account_id, o.c.is_latest.is_(True), o.c.delete_marker.is_(False))
+    )
+    return int((conn.execute(query)).scalar() or 0)
+
+
 # --- rows to values --------------------------------------------------------------------------
 def _bucket(row: RowMapping) -> Bucket:
     return Bucket(
