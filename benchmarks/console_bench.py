@@ -107,7 +107,8 @@ def main() -> int:
         urns = [api.create(f"fn-{i:03d}", {"index.py": STDLIB_HANDLER}) for i in range(FUNCTIONS)]
         for urn in urns[:10]:
             api.invoke(urn)
-        print(f"# set up {OBJECTS} objects and {FUNCTIONS} functions in {time.perf_counter() - started:.1f} s")
+        took = time.perf_counter() - started
+        print(f"# set up {OBJECTS} objects and {FUNCTIONS} functions in {took:.1f} s")
         client = sign_in(welkin.url)
         first_key = f"{PREFIX}img-0000.jpg"
         pages = {

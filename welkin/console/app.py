@@ -25,6 +25,7 @@ from welkin.console import (
     routes_obs,
     routes_overview,
 )
+from welkin.console.billing_figures import BillingFigures
 from welkin.console.context import Console, SignedIn, SignInRequired
 from welkin.console.sessions import SessionStore
 from welkin.core import errors
@@ -154,6 +155,9 @@ def console_app(region: Region) -> ASGIApp:
         LoginLimiter(region.clock),
     )
 
+    # The overview and the billing pages share what they rate of each account's months.
+    figures = BillingFigures(region.billing, region.clock)
+
     async def to_slash(_request: Request) -> Response:
         return RedirectResponse(PREFIX + "/", status_code=307)
 
@@ -161,10 +165,10 @@ def console_app(region: Region) -> ASGIApp:
         Route(PREFIX, to_slash, methods=["GET", "HEAD"]),
         Mount(PREFIX + "/static", StaticFiles(packages=[("welkin.console", "static")]), name="static"),
         *routes_auth.routes(console),
-        *routes_overview.routes(console),
+        *routes_overview.routes(console, figures),
         *routes_obs.routes(console),
         *routes_functions.routes(console),
-        *routes_billing.routes(console),
+        *routes_billing.routes(console, figures),
         *routes_iam.routes(console),
     ]
     audited = AuditMiddleware(Router(routes), region.iam, region.clock, "console", DATA_PLANE)

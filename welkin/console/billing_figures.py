@@ -1,6 +1,6 @@
 """What the overview and the billing pages show of an account's bills, computed once for both.
 
-    figures = billing_figures(console)
+    figures = BillingFigures(region.billing, region.clock)   # one per console app
     shown = await figures.month(account_id, month)   # Shown[MonthFigures], with computed_at
     shown.value.bill, shown.value.services, shown.value.daily   # per service, and per day too
 
@@ -17,21 +17,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
-from weakref import WeakKeyDictionary
 
 from welkin.billing.budgets import month_bounds
 from welkin.billing.invoice_store import PAID, InvoiceSummary
 from welkin.billing.rating import Invoice
-from welkin.billing.service import Bill, Statement
+from welkin.billing.service import Bill, BillingService, Statement
 from welkin.console.kept import Kept, Shown
+from welkin.core.clock import Clock
 
 # How long a page waits for a month to be rated before it says the figures are on their way
 # and reloads: a month of a few thousand hourly rows rates well within it.
 PAGE_WAIT = 0.15
-
-if TYPE_CHECKING:
-    from welkin.console.context import Console
 
 SERVICE_NAMES = {
     "hws.service.type.functiongraph": "FunctionGraph",
@@ -73,9 +69,9 @@ class MonthFigures:
 
 
 class BillingFigures:
-    def __init__(self, console: Console) -> None:
-        self._billing = console.region.billing
-        self._kept = Kept(console.region.clock)
+    def __init__(self, billing: BillingService, clock: Clock) -> None:
+        self._billing = billing
+        self._kept = Kept(clock)
 
     def current_month(self) -> str:
         return self._billing.current_month()
@@ -139,14 +135,3 @@ def daily(statement: Statement, month: str) -> list[DailySeries]:
         per_day[index] += charge.amount
     ordered = sorted(by_service.items(), key=lambda item: (-sum(item[1]), service_name(item[0])))
     return [DailySeries(service_name(s), tuple(amounts)) for s, amounts in ordered]
-
-
-_FIGURES: WeakKeyDictionary[Console, BillingFigures] = WeakKeyDictionary()
-
-
-def billing_figures(console: Console) -> BillingFigures:
-    """The console's figures, shared by its overview and billing pages (one per console app)."""
-    found = _FIGURES.get(console)
-    if found is None:
-        found = _FIGURES[console] = BillingFigures(console)
-    return found

@@ -32,7 +32,7 @@ from welkin.billing.budgets import DEFAULT_THRESHOLDS, forecast, month_bounds
 from welkin.billing.export import to_csv
 from welkin.billing.rating import EIGHT_PLACES
 from welkin.console.billing_chart import stacked_bars
-from welkin.console.billing_figures import PAGE_WAIT, billing_figures, days_of, plain, service_name
+from welkin.console.billing_figures import PAGE_WAIT, BillingFigures, days_of, plain, service_name
 from welkin.console.context import Console, SignedIn
 from welkin.console.kept import Pending
 from welkin.core import errors
@@ -70,9 +70,8 @@ def parse_thresholds(raw: str) -> tuple[int, ...]:
     return tuple(int(w) for w in words)
 
 
-def routes(console: Console) -> list[BaseRoute]:
+def routes(console: Console, figures: BillingFigures) -> list[BaseRoute]:
     region = console.region
-    figures = billing_figures(console)
 
     async def authorize(signed: SignedIn, action: str) -> None:
         await region.iam.permissions.authorize(signed.principal, action)

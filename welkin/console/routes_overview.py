@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute
 from welkin.billing.api import VIEW_BILL
 from welkin.billing.budgets import forecast
 from welkin.billing.rating import EIGHT_PLACES
-from welkin.console.billing_figures import PAGE_WAIT, billing_figures, plain
+from welkin.console.billing_figures import PAGE_WAIT, BillingFigures, plain
 from welkin.console.context import Console, SignedIn
 from welkin.console.kept import Pending
 from welkin.core import errors
@@ -41,9 +41,8 @@ class FunctionErrors:
     invocations: int
 
 
-def routes(console: Console) -> list[BaseRoute]:
+def routes(console: Console, figures: BillingFigures) -> list[BaseRoute]:
     region = console.region
-    figures = billing_figures(console)
 
     async def cost(signed: SignedIn) -> dict[str, Any]:
         if not await console.can(signed, VIEW_BILL):
