@@ -63,10 +63,9 @@ def _choice(raw: str, choices: tuple[int, ...], default: int) -> int:
     return int(raw) if raw.isdigit() and int(raw) in choices else default
 
 
-def routes(console: Console) -> list[BaseRoute]:
+def routes(console: Console, presigner: Presigner) -> list[BaseRoute]:
     region = console.region
     objects = region.obs.objects
-    presigner = Presigner(region.iam.keys, region.settings.region)
 
     async def browse(request: Request, signed: SignedIn) -> Response:
         bucket = await own_bucket(console, signed, request.path_params["bucket"])

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Protocol
 from urllib.parse import quote, urlsplit
 
 from botocore.auth import S3SigV4QueryAuth
@@ -26,8 +27,8 @@ from botocore.credentials import Credentials
 
 from welkin.core import errors
 from welkin.core.body import Body
-from welkin.iam.keys import MAX_TEMPORARY_SECONDS, MIN_TEMPORARY_SECONDS, KeyService
-from welkin.iam.models import Principal
+from welkin.iam.keys import MAX_TEMPORARY_SECONDS, MIN_TEMPORARY_SECONDS
+from welkin.iam.models import Principal, TemporaryKey
 from welkin.obs.objects import check_key
 
 # The S3 operations a page may ask URLs for, and the method each is sent with.
@@ -139,8 +140,14 @@ def attachment_disposition(key: str) -> str:
     return f"attachment; filename*=UTF-8''{quote(name, safe='')}"
 
 
+class TemporaryKeys(Protocol):
+    """What signing needs of IAM's KeyService."""
+
+    def temporary_for(self, principal: Principal, seconds: int) -> TemporaryKey: ...
+
+
 class Presigner:
-    def __init__(self, keys: KeyService, region: str) -> None:
+    def __init__(self, keys: TemporaryKeys, region: str) -> None:
         self._keys = keys
         self._region = region
 

@@ -47,6 +47,6 @@ def routes(console: Console) -> list[BaseRoute]:
 
     return [
         *obs_buckets.routes(console),
-        *obs_browser.routes(console),
+        *obs_browser.routes(console, presigner),
         console.api("/console/api/obs/sign", sign, "PresignObjectUrl"),
     ]
