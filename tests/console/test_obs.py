@@ -150,6 +150,13 @@ def test_the_browser_pages_through_folders_and_objects(admin: ConsoleClient, s3:
     small = admin.get(f"/console/obs/{name}", prefix="many/", size="50").text
     assert len(_attr(small, 'tr class="object"', "data-key")) == 50
 
+    # Each row's Delete button sends its key with the page's one delete form.
+    assert re.search(r'<form id="delete-row" method="post" action="[^"]*/object/delete" data-confirm=', root)
+    assert _attr(root, 'button type="submit" form="delete-row"', "value") == ["top.txt"]
+    assert _redirected_to(admin.post(f"/console/obs/{name}/object/delete", {"key": "top.txt"}))
+    assert 'data-key="top.txt"' not in admin.get(f"/console/obs/{name}").text
+    assert s3.list_objects_v2(Bucket=name, Prefix="top")["KeyCount"] == 0
+
 
 def test_details_show_metadata_tags_and_versions(admin: ConsoleClient, s3: Any) -> None:
     name = _bucket(s3)
