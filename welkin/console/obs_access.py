@@ -38,7 +38,7 @@ async def check(
 ) -> None:
     """Raise AccessDenied unless the signed-in user may do ``operation`` (an S3 operation name)."""
     await console.region.authorizer.check_as(
-        signed.principal, {}, OPERATIONS[operation], bucket, key, version_id
+        signed.principal, signed.context, OPERATIONS[operation], bucket, key, version_id
     )
 
 
