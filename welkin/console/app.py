@@ -50,8 +50,8 @@ HEADERS = [
     (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
 ]
-# Test invokes are data-plane calls: audited like the API's, in batches.
-DATA_PLANE = frozenset({"InvokeFunction"})
+# Test invokes and transfer signing come often: audited like the API's data plane, in batches.
+DATA_PLANE = frozenset({"InvokeFunction", "PresignObjectUrl"})
 
 
 class SecurityHeaders:
