@@ -391,6 +391,9 @@ def test_a_user_without_iam_permissions_gets_only_their_own_keys(
         page = client.get(path)
         assert page.status_code == 403, path
         assert 'id="create-' not in page.text
+        # Still among the identity tabs, with the way to their own keys.
+        assert 'id="denied"' in page.text
+        assert '<nav class="tabs" aria-label="Identity">' in page.text
     assert client.get("/console/iam/keys").status_code == 200
     admin_id = _row_id(admin.get("/console/iam/users"), "user", "admin")
     assert client.get("/console/iam/keys", user=admin_id).status_code == 403

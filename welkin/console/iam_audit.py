@@ -9,6 +9,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from welkin.console.context import Console, SignedIn
+from welkin.console.iam_common import tab_page
 from welkin.core import errors
 
 BASE = "/console/iam/audit"
@@ -44,4 +45,4 @@ def routes(console: Console) -> list[BaseRoute]:
             older=older,
         )
 
-    return [console.page(BASE, show, "ConsoleAuditLog")]
+    return [console.page(BASE, tab_page(console, "audit", show), "ConsoleAuditLog")]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
 
-from welkin.console.context import SignedIn
+from welkin.console.context import Console, PageHandler, SignedIn
 from welkin.core import errors
 from welkin.iam import actions
 from welkin.iam.models import Grant, PrincipalType, ScopeType
@@ -56,3 +58,15 @@ def grant_for(signed: SignedIn, group_id: str, role_id: str, scope: str) -> Gran
         raise errors.InvalidArgument("scope must be account, all_projects or project.")
     scope_id = signed.project.id if scope_type is ScopeType.PROJECT else signed.account_id
     return Grant(signed.account_id, PrincipalType.GROUP, group_id, role_id, scope_type, scope_id)
+
+
+def tab_page(console: Console, tab: str, handler: PageHandler) -> PageHandler:
+    """A tab's page that IAM refuses to show still shows the tabs (a user may reach their keys)."""
+
+    async def page(request: Request, signed: SignedIn) -> Response:
+        try:
+            return await handler(request, signed)
+        except errors.AccessDenied as exc:
+            return console.render(signed, "iam/denied.html", 403, section="iam", tab=tab, message=exc.message)
+
+    return page

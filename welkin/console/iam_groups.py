@@ -8,7 +8,15 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from welkin.console.context import Console, SignedIn
-from welkin.console.iam_common import GRANT_ACTIONS, LIST_ACTIONS, REVOKE_ACTIONS, field, grant_for, required
+from welkin.console.iam_common import (
+    GRANT_ACTIONS,
+    LIST_ACTIONS,
+    REVOKE_ACTIONS,
+    field,
+    grant_for,
+    required,
+    tab_page,
+)
 from welkin.iam import actions
 from welkin.iam.models import ScopeType
 
@@ -110,7 +118,7 @@ def routes(console: Console) -> list[BaseRoute]:
         return console.redirect(f"{BASE}/{group_id}")
 
     return [
-        console.page(BASE, list_groups, "ConsoleGroups"),
+        console.page(BASE, tab_page(console, "groups", list_groups), "ConsoleGroups"),
         console.action(BASE, create_group, "CreateGroup"),
         console.page(BASE + "/{group_id}", show_group, "ConsoleGroup"),
         console.action(BASE + "/{group_id}/delete", delete_group, "DeleteGroup"),

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from welkin.console.context import Console, SignedIn
-from welkin.console.iam_common import field, required
+from welkin.console.iam_common import field, required, tab_page
 from welkin.core import errors
 from welkin.iam import actions
 from welkin.iam.models import Role, RoleType
@@ -80,7 +80,7 @@ def routes(console: Console) -> list[BaseRoute]:
         return console.redirect(BASE)
 
     return [
-        console.page(BASE, show, "ConsolePolicies"),
+        console.page(BASE, tab_page(console, "policies", show), "ConsolePolicies"),
         console.action(BASE, create, "CreateCustomPolicy"),
         console.action(BASE + "/{role_id}/delete", delete, "DeleteCustomPolicy"),
     ]

@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from welkin.console.context import Console, SignedIn
-from welkin.console.iam_common import field, required
+from welkin.console.iam_common import field, required, tab_page
 from welkin.core import errors
 from welkin.core.ids import new_password
 from welkin.iam import actions
@@ -146,7 +146,7 @@ def routes(console: Console) -> list[BaseRoute]:
         return console.redirect(f"{BASE}/{user_id}")
 
     return [
-        console.page(BASE, list_users, "ConsoleUsers"),
+        console.page(BASE, tab_page(console, "users", list_users), "ConsoleUsers"),
         console.action(BASE, create_user, "CreateUser"),
         console.page(BASE + "/{user_id}", show_user, "ConsoleUser"),
         console.action(BASE + "/{user_id}/status", set_status, "UpdateUser"),
