@@ -118,6 +118,28 @@ def test_a_new_keys_secret_is_shown_once_and_the_key_works_until_deleted(
         time.sleep(0.5)
 
 
+def test_an_administrator_manages_another_users_keys(
+    server: Welkin, admin: ConsoleClient, new_client: NewClient
+) -> None:
+    name = _name("their-keys")
+    user_id = make_user(server, name, ["OBS ReadOnlyAccess"])
+    page = admin.get("/console/iam/keys", user=user_id)
+    assert page.status_code == 200
+    assert f'name="user" value="{user_id}"' in page.text
+    created = admin.post("/console/iam/keys", {"user": user_id, "description": "for them"})
+    access_key = _text(created, "new-access-key")
+    # The owner sees it among their own, without the secret.
+    own = _signed_in(new_client, name).get("/console/iam/keys")
+    assert f'data-access-key="{access_key}"' in own.text
+    assert _text(created, "new-secret") not in own.text
+    assert admin.post(f"/console/iam/keys/{access_key}/delete").headers["location"].endswith(user_id)
+    audit = admin.get("/console/iam/audit")
+    events = re.findall(r'<tr class="event" data-service="([^"]+)" data-action="([^"]+)">', audit.text)
+    assert events[0] == ("console", "DeleteCredential")
+    assert ("console", "CreateCredential") in events[1:3]  # the owner's sign-in came between
+    assert _text(created, "new-secret") not in audit.text
+
+
 # --- users -----------------------------------------------------------------------------------
 def test_create_disable_enable_and_delete_a_user(
     server: Welkin, admin: ConsoleClient, new_client: NewClient
