@@ -172,6 +172,17 @@ def test_create_disable_enable_and_delete_a_user(
     assert admin.get(f"/console/iam/users/{user_id}").status_code == 404
 
 
+def test_the_user_list_goes_on_after_a_name(server: Welkin, admin: ConsoleClient) -> None:
+    make_user(server, _name("zed"), [])
+    names = re.findall(r'<tr class="user" data-name="([^"]+)"', admin.get("/console/iam/users").text)
+    assert names == sorted(names)
+    assert "admin" in names
+    later = admin.get("/console/iam/users", after="admin")
+    rest = re.findall(r'<tr class="user" data-name="([^"]+)"', later.text)
+    assert rest == [n for n in names if n > "admin"]
+    assert 'id="next-users"' not in later.text  # fewer than a page
+
+
 def test_a_generated_password_is_shown_once(
     server: Welkin, admin: ConsoleClient, new_client: NewClient
 ) -> None:

@@ -19,6 +19,7 @@ from welkin.iam import actions
 from welkin.iam.models import User
 
 BASE = "/console/iam/users"
+PAGE = 200
 ACCESS_MODES = {
     "default": "Console and programmatic",
     "console": "Console only",
@@ -33,16 +34,20 @@ def routes(console: Console) -> list[BaseRoute]:
         return {name: await console.can(signed, name) for name in names}
 
     async def users_page(
-        signed: SignedIn, created: User | None = None, new_password: str | None = None
+        signed: SignedIn, after: str = "", created: User | None = None, new_password: str | None = None
     ) -> Response:
-        users = await identity.users(signed.principal)
+        # IAM lists an account's users whole; the page renders them PAGE at a time, by name.
+        users = [u for u in await identity.users(signed.principal) if u.name > after]
+        more = len(users) > PAGE
         allowed = await may(signed, actions.IAM_CREATE_USER, actions.IAM_DELETE_USER)
         return console.render(
             signed,
             "iam/users.html",
             section="iam",
             tab="users",
-            users=users,
+            users=users[:PAGE],
+            after=after,
+            next_after=users[PAGE - 1].name if more else None,
             modes=ACCESS_MODES,
             can_create=allowed[actions.IAM_CREATE_USER],
             can_delete=allowed[actions.IAM_DELETE_USER],
@@ -50,8 +55,8 @@ def routes(console: Console) -> list[BaseRoute]:
             new_password=new_password,
         )
 
-    async def list_users(_request: Request, signed: SignedIn) -> Response:
-        return await users_page(signed)
+    async def list_users(request: Request, signed: SignedIn) -> Response:
+        return await users_page(signed, request.query_params.get("after", ""))
 
     async def create_user(_request: Request, signed: SignedIn, form: FormData) -> Response:
         mode = field(form, "access_mode") or "default"
@@ -76,7 +81,7 @@ def routes(console: Console) -> list[BaseRoute]:
             console.flash(signed, f"User {user.name} created.", "ok")
             return console.redirect(f"{BASE}/{user.id}")
         # Shown on this answer only: the page is no-store and never renders it again.
-        return await users_page(signed, user, generated)
+        return await users_page(signed, created=user, new_password=generated)
 
     async def show_user(request: Request, signed: SignedIn) -> Response:
         user_id = request.path_params["user_id"]
