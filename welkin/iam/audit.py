@@ -64,8 +64,11 @@ class AuditLog:
     async def stop(self) -> None:
         await self._flusher.stop()
 
-    async def events(self, principal: Principal, since: datetime | None, limit: int) -> list[AuditEvent]:
+    async def events(
+        self, principal: Principal, since: datetime | None, limit: int, before: datetime | None = None
+    ) -> list[AuditEvent]:
+        """The newest ``limit`` events from ``since`` on, and earlier than ``before`` (a page's end)."""
         await self._permissions.authorize(principal, actions.CTS_LIST_TRACES)
         await self.flush()
         async with self._db.read() as conn:
-            return await self._store.audit_events(conn, principal.account_id, since, limit)
+            return await self._store.audit_events(conn, principal.account_id, since, limit, before)

@@ -482,11 +482,13 @@ class IamStore:
         await conn.execute(insert(t.audit_events).values(**event.__dict__))
 
     async def audit_events(
-        self, conn: Conn, account_id: str, since: datetime | None, limit: int
+        self, conn: Conn, account_id: str, since: datetime | None, limit: int, before: datetime | None = None
     ) -> list[AuditEvent]:
         q = select(t.audit_events).where(t.audit_events.c.account_id == account_id)
         if since is not None:
             q = q.where(t.audit_events.c.at >= since)
+        if before is not None:
+            q = q.where(t.audit_events.c.at < before)
         q = q.order_by(t.audit_events.c.id.desc()).limit(limit)
         cols = [c.name for c in t.audit_events.columns if c.name != "id"]
         return [AuditEvent(**{c: getattr(r, c) for c in cols}) for r in await conn.execute(q)]

@@ -102,11 +102,16 @@ class AuditMiddleware:
             await self.app(scope, receive, send)
             return
         status = 500
+        recorded = False
 
         async def capture(message: Message) -> None:
-            nonlocal status
+            nonlocal status, recorded
             if message["type"] == "http.response.start":
                 status = message["status"]
+                # Written before the caller has the answer, so that their next request (the
+                # console's audit page, say) finds it.
+                recorded = True
+                await self._record(scope, status)
             await send(message)
 
         try:
@@ -116,25 +121,30 @@ class AuditMiddleware:
             status = exc.status
             raise
         finally:
-            principal: Principal | None = scope.get("state", {}).get("principal")
-            if principal is not None:
-                route: BaseRoute | None = scope.get("route")
-                action = getattr(route, "name", "") or ""
-                event = AuditEvent(
-                    account_id=principal.account_id,
-                    user_id=principal.user_id,
-                    user_name=principal.user_name,
-                    service=self.service,
-                    action=action,
-                    resource=scope["path"],
-                    method=scope["method"],
-                    path=scope["path"],
-                    status=status,
-                    source_ip=client_ip(Request(scope)),
-                    request_id=request_id(scope),
-                    at=self.clock.now(),
-                )
-                if action in self.data_plane:
-                    self.iam.audit.record_soon(event)
-                else:
-                    await self.iam.audit.record(event)
+            if not recorded:
+                await self._record(scope, status)
+
+    async def _record(self, scope: Scope, status: int) -> None:
+        principal: Principal | None = scope.get("state", {}).get("principal")
+        if principal is None:
+            return
+        route: BaseRoute | None = scope.get("route")
+        action = getattr(route, "name", "") or ""
+        event = AuditEvent(
+            account_id=principal.account_id,
+            user_id=principal.user_id,
+            user_name=principal.user_name,
+            service=self.service,
+            action=action,
+            resource=scope["path"],
+            method=scope["method"],
+            path=scope["path"],
+            status=status,
+            source_ip=client_ip(Request(scope)),
+            request_id=request_id(scope),
+            at=self.clock.now(),
+        )
+        if action in self.data_plane:
+            self.iam.audit.record_soon(event)
+        else:
+            await self.iam.audit.record(event)
