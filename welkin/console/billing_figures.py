@@ -40,6 +40,14 @@ def plain(amount: Decimal) -> str:
     return format(amount, "f")
 
 
+def shown_quantity(quantity: Decimal) -> str:
+    """A quantity to read: bytes in GB run to 28 places, and nobody reads past the sixth."""
+    if quantity == quantity.to_integral_value():
+        return plain(quantity.to_integral_value())
+    rounded = quantity.quantize(Decimal("0.000001"))
+    return "<0.000001" if rounded == 0 else plain(rounded.normalize())
+
+
 def service_name(service_type: str) -> str:
     return SERVICE_NAMES.get(service_type, service_type)
 

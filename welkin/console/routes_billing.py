@@ -32,7 +32,14 @@ from welkin.billing.budgets import DEFAULT_THRESHOLDS, forecast, month_bounds
 from welkin.billing.export import to_csv
 from welkin.billing.rating import EIGHT_PLACES
 from welkin.console.billing_chart import stacked_bars
-from welkin.console.billing_figures import PAGE_WAIT, BillingFigures, days_of, plain, service_name
+from welkin.console.billing_figures import (
+    PAGE_WAIT,
+    BillingFigures,
+    days_of,
+    plain,
+    service_name,
+    shown_quantity,
+)
 from welkin.console.context import Console, SignedIn
 from welkin.console.kept import Pending
 from welkin.core import errors
@@ -112,7 +119,9 @@ def routes(console: Console, figures: BillingFigures) -> list[BaseRoute]:
         }
         if month == current:
             values.update(await budget_values(signed, bill.invoice.total, month))
-        return console.render(signed, "billing/month.html", section="billing", plain=plain, **values)
+        return console.render(
+            signed, "billing/month.html", section="billing", plain=plain, quantity=shown_quantity, **values
+        )
 
     async def budget_values(signed: SignedIn, spent: Decimal, month: str) -> dict[str, Any]:
         """The budget against the month so far, when the user may read it; the form when they
