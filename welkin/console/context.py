@@ -142,6 +142,8 @@ class Console:
 
     # --- answers -------------------------------------------------------------------------------
     def flash(self, signed: SignedIn, message: str, kind: str = "info") -> None:
+        if len(self._flashes) > 10_000:  # sessions that ended before their next page
+            self._flashes.clear()
         self._flashes.setdefault(signed.session.id_hash, []).append((kind, message))
 
     def render(self, signed: SignedIn, template: str, status: int = 200, **values: Any) -> Response:
