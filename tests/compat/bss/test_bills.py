@@ -3,7 +3,7 @@ the SDK's types, the figures agreeing with each other, filters and pages."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from huaweicloudsdkbss.v2 import (
@@ -54,7 +54,8 @@ def test_the_monthly_sum_is_what_the_resource_records_add_up_to(billed: tuple[Te
     for amount in (line.official_amount, line.consume_amount, line.truncated_amount, summed.consume_amount):
         assert isinstance(amount, Decimal)
     assert line.consume_amount == line.official_amount - line.official_discount_amount - line.truncated_amount
-    assert line.consume_amount == line.official_amount.quantize(Decimal("0.01"))
+    # Billed to cents half up, as invoices are (a usage that lands on half a cent goes up).
+    assert line.consume_amount == line.official_amount.quantize(Decimal("0.01"), ROUND_HALF_UP)
     assert summed.consume_amount == line.consume_amount
     assert summed.debt_amount == line.debt_amount == line.consume_amount  # nothing is paid through Welkin
     for project, count in (("0", 1), ("another", 0)):
