@@ -7,9 +7,9 @@ import httpx
 from tests.conftest import Welkin
 
 
-def make_agency(server: Welkin, name: str, role: str) -> None:
-    """An agency the root account trusts itself with, granted the system role ``role`` (its display
-    name, e.g. ``OBS OperateAccess``): as the examples' READMEs set one up."""
+def make_agency(server: Welkin, name: str, role: str | None = None) -> None:
+    """An agency the root account trusts itself with, granted the system role ``role`` if given (its
+    display name, e.g. ``OBS OperateAccess``): as the examples' READMEs set one up."""
     body = {
         "auth": {
             "identity": {
@@ -28,6 +28,8 @@ def make_agency(server: Welkin, name: str, role: str) -> None:
         agency = {"name": name, "domain_id": account, "trust_domain_name": "admin", "duration": "FOREVER"}
         made = http.post("/v3.0/OS-AGENCY/agencies", json={"agency": agency})
         assert made.status_code < 300, made.text
+        if role is None:
+            return
         agency_id = made.json()["agency"]["id"]
         found = http.get("/v3/roles", params={"display_name": role}).json()["roles"][0]
         grant = http.put(f"/v3.0/OS-AGENCY/domains/{account}/agencies/{agency_id}/roles/{found['id']}")

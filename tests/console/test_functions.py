@@ -16,9 +16,9 @@ import boto3
 import httpx
 from botocore.config import Config
 
+from tests.agencies import make_agency
 from tests.conftest import Welkin
 from tests.console.conftest import PASSWORD, ConsoleClient, make_account, make_user
-from tests.console.functions_helpers import make_agency
 
 NewClient = Callable[[], ConsoleClient]
 

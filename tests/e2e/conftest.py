@@ -2,7 +2,8 @@
 
 - ``chromium_executable``: the browser's path (``$WELKIN_CHROMIUM``, else ``chromium`` on PATH).
 - ``browser``: one Chromium per module.
-- ``console_server``: a real ``welkin up`` per module, set up as the examples' READMEs set one up.
+- ``console_server``: a real ``welkin up`` per worker, set up as the examples' READMEs set one up
+  (the server may outlive a module; the browser may not, see below).
 - ``new_page``: a page in a fresh context (its own cookies) on ``console_server``.
 - ``screenshot``, ``sign_in``, ``sign_out``: helpers the tests import from here.
 
@@ -76,7 +77,7 @@ def browser(chromium_executable: str) -> Iterator[Browser]:
             launched.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Welkin]:
     """The examples' requirements installable offline, and an agency ``fn-obs`` granted OBS
     OperateAccess, so that the console can deploy and run examples/functions as they are."""

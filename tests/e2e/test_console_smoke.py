@@ -1,4 +1,4 @@
-"""The harness itself: Chromium starts and draws, and the console answers at /console."""
+"""The harness itself: Chromium starts, draws, and is captured at both widths."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import struct
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tests.e2e.conftest import NewPage, screenshot
+from tests.e2e.conftest import screenshot
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -33,16 +33,3 @@ def test_chromium_renders_a_page_and_screenshots_it_at_both_widths(browser: Brow
         page.close()
     assert (desktop.name, _png_width(desktop)) == ("smoke-data-url-desktop.png", 1280)
     assert (phone.name, _png_width(phone)) == ("smoke-data-url-phone.png", 390)
-
-
-def test_login_page_shows_the_sign_in_form(new_page: NewPage) -> None:
-    page = new_page()
-    response = page.goto("/console/login")
-    assert response is not None
-    assert response.status == 200
-    form = page.locator('form[method="post"][action="/console/login"]')
-    assert form.count() == 1
-    for name in ("account", "user", "password"):
-        assert form.locator(f'input[name="{name}"]').count() == 1, name
-    assert form.locator('input[name="password"]').get_attribute("type") == "password"
-    screenshot(page, "login")
