@@ -1,8 +1,9 @@
 """The code a function can start from: the repository's examples, packaged with the console.
 
-``function_templates/<name>/`` holds byte-for-byte copies of ``examples/functions/<name>/``
-(a unit test keeps them equal). A function made from one gets its ``.py`` files and its
-``requirements.txt`` as a zip built in memory, plus the settings its README asks for.
+``function_templates/<name>/`` is where ``examples/functions/<name>/`` lives (the examples are
+links to it), so the console offers exactly what the READMEs' readers deploy. A function made
+from one gets its ``.py`` files and its ``requirements.txt`` as a zip built in memory, plus the
+settings its README asks for.
 """
 
 from __future__ import annotations
