@@ -114,7 +114,8 @@ def main() -> int:
         pages = {
             "overview": "/console/",
             "buckets": "/console/obs",
-            f"browser, {OBJECTS} keys (first page)": f"/console/obs/{BUCKET}?prefix={PREFIX}",
+            f"browser, {OBJECTS} keys, 200 a page": f"/console/obs/{BUCKET}?prefix={PREFIX}",
+            f"browser, {OBJECTS} keys on one page": f"/console/obs/{BUCKET}?prefix={PREFIX}&size=1000",
             "object details": f"/console/obs/{BUCKET}/object?key={first_key}",
             f"functions ({FUNCTIONS})": "/console/functions",
             "function page": "/console/functions/default/fn-000",
