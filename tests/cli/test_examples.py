@@ -17,27 +17,17 @@ import httpx
 import pytest
 from PIL import Image
 
-from tests.agencies import make_agency
 from tests.cli.conftest import Cli
-from tests.conftest import ROOT, Welkin, start_welkin, stop_welkin
-from tests.wheels import EXAMPLES_REQUIREMENTS, repack_installed
+from tests.conftest import ROOT, Welkin
+from tests.examples_region import AGENCY, examples_region
 
 EXAMPLES = ROOT / "examples" / "functions"
-AGENCY = "fn-obs"
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Welkin]:
-    base = tmp_path_factory.mktemp("examples")
-    repack_installed(base / "wheels", *EXAMPLES_REQUIREMENTS)
-    (base / "data").mkdir()
-    (base / "data" / "welkin.toml").write_text(f'functions_wheel_dir = "{base / "wheels"}"\n')
-    running = start_welkin(base / "data")
-    try:
-        make_agency(running, AGENCY, "OBS OperateAccess")
+    with examples_region(tmp_path_factory.mktemp("examples")) as running:
         yield running
-    finally:
-        stop_welkin(running)
 
 
 @pytest.fixture

@@ -14,26 +14,15 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from tests.agencies import make_agency
-from tests.conftest import Welkin, start_welkin, stop_welkin
+from tests.conftest import Welkin
 from tests.console.conftest import ConsoleClient
-from tests.wheels import EXAMPLES_REQUIREMENTS, repack_installed
-
-AGENCY = "fn-obs"
+from tests.examples_region import AGENCY, examples_region
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Welkin]:
-    base = tmp_path_factory.mktemp("console-templates")
-    repack_installed(base / "wheels", *EXAMPLES_REQUIREMENTS)
-    (base / "data").mkdir()
-    (base / "data" / "welkin.toml").write_text(f'functions_wheel_dir = "{base / "wheels"}"\n')
-    running = start_welkin(base / "data")
-    try:
-        make_agency(running, AGENCY, "OBS OperateAccess")
+    with examples_region(tmp_path_factory.mktemp("console-templates")) as running:
         yield running
-    finally:
-        stop_welkin(running)
 
 
 def _s3(server: Welkin) -> Any:

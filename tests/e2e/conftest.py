@@ -26,16 +26,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.agencies import make_agency
-from tests.conftest import ROOT, Welkin, start_welkin, stop_welkin
-from tests.wheels import EXAMPLES_REQUIREMENTS, repack_installed
+from tests.conftest import ROOT, Welkin
+from tests.examples_region import examples_region
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
 
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 PHONE: ViewportSize = {"width": 390, "height": 844}
-AGENCY = "fn-obs"
 # The console's pages are served by a server on this machine: a step that waits longer is stuck.
 TIMEOUT_MS = 10_000
 SUBMIT = "button:not([type]), button[type=submit], input[type=submit]"
@@ -81,16 +79,8 @@ def browser(chromium_executable: str) -> Iterator[Browser]:
 def console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Welkin]:
     """The examples' requirements installable offline, and an agency ``fn-obs`` granted OBS
     OperateAccess, so that the console can deploy and run examples/functions as they are."""
-    base = tmp_path_factory.mktemp("console")
-    repack_installed(base / "wheels", *EXAMPLES_REQUIREMENTS)
-    (base / "data").mkdir()
-    (base / "data" / "welkin.toml").write_text(f'functions_wheel_dir = "{base / "wheels"}"\n')
-    running = start_welkin(base / "data")
-    try:
-        make_agency(running, AGENCY, "OBS OperateAccess")
+    with examples_region(tmp_path_factory.mktemp("console")) as running:
         yield running
-    finally:
-        stop_welkin(running)
 
 
 class NewPage(Protocol):

@@ -18,28 +18,16 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import boto3
-from botocore.config import Config
 from PIL import Image
 
 from tests.conftest import Welkin
-from tests.e2e.conftest import AGENCY, NewPage, screenshot, sign_in, sign_out
+from tests.e2e.conftest import NewPage, screenshot, sign_in, sign_out
+from tests.examples_region import AGENCY
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
 BIG = 20 * 1024 * 1024
-
-
-def _s3(server: Welkin) -> object:
-    return boto3.client(
-        "s3",
-        endpoint_url=server.url,
-        aws_access_key_id=server.access_key,
-        aws_secret_access_key=server.secret_key,
-        region_name="us-east-1",
-        config=Config(s3={"addressing_style": "path"}),
-    )
 
 
 def _reload_until(page: Page, selector: str, text: str, seconds: float = 90) -> None:
