@@ -8,7 +8,6 @@ from starlette.responses import Response
 
 from welkin.console.context import Console, PageHandler, SignedIn
 from welkin.core import errors
-from welkin.iam import actions
 from welkin.iam.models import Grant, PrincipalType, ScopeType
 
 # Where a role may be granted from the console, as the form names it.
@@ -16,21 +15,6 @@ SCOPES = {
     "account": ScopeType.DOMAIN,
     "all_projects": ScopeType.ALL_PROJECTS,
     "project": ScopeType.PROJECT,
-}
-GRANT_ACTIONS = {
-    ScopeType.DOMAIN: actions.IAM_GRANT_ROLE_TO_GROUP_ON_DOMAIN,
-    ScopeType.ALL_PROJECTS: actions.IAM_GRANT_ROLE_TO_GROUP,
-    ScopeType.PROJECT: actions.IAM_GRANT_ROLE_TO_GROUP_ON_PROJECT,
-}
-REVOKE_ACTIONS = {
-    ScopeType.DOMAIN: actions.IAM_REVOKE_ROLE_FROM_GROUP_ON_DOMAIN,
-    ScopeType.ALL_PROJECTS: actions.IAM_REVOKE_ROLE_FROM_GROUP,
-    ScopeType.PROJECT: actions.IAM_REVOKE_ROLE_FROM_GROUP_ON_PROJECT,
-}
-LIST_ACTIONS = {
-    ScopeType.DOMAIN: actions.IAM_LIST_ROLES_FOR_GROUP_ON_DOMAIN,
-    ScopeType.ALL_PROJECTS: actions.IAM_LIST_ROLES_FOR_GROUP,
-    ScopeType.PROJECT: actions.IAM_LIST_ROLES_FOR_GROUP_ON_PROJECT,
 }
 
 

@@ -9,9 +9,6 @@ from starlette.routing import BaseRoute
 
 from welkin.console.context import Console, SignedIn
 from welkin.console.iam_common import (
-    GRANT_ACTIONS,
-    LIST_ACTIONS,
-    REVOKE_ACTIONS,
     field,
     grant_for,
     required,
@@ -58,8 +55,10 @@ def routes(console: Console) -> list[BaseRoute]:
         grants = []
         for scope_type, name in SCOPE_NAMES.items():
             where = grant_for(signed, group_id, "", name)
-            if await console.can(signed, LIST_ACTIONS[scope_type]):
-                roles = await permissions.granted_roles(signed.principal, where, LIST_ACTIONS[scope_type])
+            if await console.can(signed, actions.LIST_ROLE_ACTIONS[scope_type]):
+                roles = await permissions.granted_roles(
+                    signed.principal, where, actions.LIST_ROLE_ACTIONS[scope_type]
+                )
                 grants += [(name, role) for role in roles]
         member_ids = {u.id for u in members}
         can_add = await console.can(signed, actions.IAM_ADD_USER_TO_GROUP)
@@ -106,14 +105,14 @@ def routes(console: Console) -> list[BaseRoute]:
     async def grant(_request: Request, signed: SignedIn, form: FormData) -> Response:
         group_id = required(form, "group", 64)
         where = grant_for(signed, group_id, required(form, "role", 64), field(form, "scope"))
-        await permissions.grant(signed.principal, where, GRANT_ACTIONS[where.scope_type])
+        await permissions.grant(signed.principal, where, actions.GRANT_ROLE_ACTIONS[where.scope_type])
         console.flash(signed, "Role granted.", "ok")
         return console.redirect(f"{BASE}/{group_id}")
 
     async def revoke(_request: Request, signed: SignedIn, form: FormData) -> Response:
         group_id = required(form, "group", 64)
         where = grant_for(signed, group_id, required(form, "role", 64), field(form, "scope"))
-        await permissions.revoke(signed.principal, where, REVOKE_ACTIONS[where.scope_type])
+        await permissions.revoke(signed.principal, where, actions.REVOKE_ROLE_ACTIONS[where.scope_type])
         console.flash(signed, "Role revoked.", "ok")
         return console.redirect(f"{BASE}/{group_id}")
 

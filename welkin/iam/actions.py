@@ -8,6 +8,10 @@ can grant them (see :mod:`welkin.iam.policy`).
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
+from welkin.iam.models import ScopeType
+
 # Users
 IAM_LIST_USERS = "iam:users:listUsers"
 IAM_GET_USER = "iam:users:getUser"
@@ -198,3 +202,34 @@ FGS_ACTIONS: frozenset[str] = frozenset(
     value for name, value in dict(globals()).items() if name.startswith("FGS_") and isinstance(value, str)
 )
 """Every FunctionGraph action above."""
+
+
+# What granting, revoking, checking and listing a group's roles is called, by where it applies.
+GRANT_ROLE_ACTIONS = MappingProxyType(
+    {
+        ScopeType.PROJECT: IAM_GRANT_ROLE_TO_GROUP_ON_PROJECT,
+        ScopeType.DOMAIN: IAM_GRANT_ROLE_TO_GROUP_ON_DOMAIN,
+        ScopeType.ALL_PROJECTS: IAM_GRANT_ROLE_TO_GROUP,
+    }
+)
+REVOKE_ROLE_ACTIONS = MappingProxyType(
+    {
+        ScopeType.PROJECT: IAM_REVOKE_ROLE_FROM_GROUP_ON_PROJECT,
+        ScopeType.DOMAIN: IAM_REVOKE_ROLE_FROM_GROUP_ON_DOMAIN,
+        ScopeType.ALL_PROJECTS: IAM_REVOKE_ROLE_FROM_GROUP,
+    }
+)
+CHECK_ROLE_ACTIONS = MappingProxyType(
+    {
+        ScopeType.PROJECT: IAM_CHECK_ROLE_FOR_GROUP_ON_PROJECT,
+        ScopeType.DOMAIN: IAM_CHECK_ROLE_FOR_GROUP_ON_DOMAIN,
+        ScopeType.ALL_PROJECTS: IAM_CHECK_ROLE_FOR_GROUP,
+    }
+)
+LIST_ROLE_ACTIONS = MappingProxyType(
+    {
+        ScopeType.PROJECT: IAM_LIST_ROLES_FOR_GROUP_ON_PROJECT,
+        ScopeType.DOMAIN: IAM_LIST_ROLES_FOR_GROUP_ON_DOMAIN,
+        ScopeType.ALL_PROJECTS: IAM_LIST_ROLES_FOR_GROUP,
+    }
+)

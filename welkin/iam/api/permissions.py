@@ -16,25 +16,6 @@ from welkin.iam.models import Grant, Principal, PrincipalType, RoleType, ScopeTy
 _GRANT = "/v3/{scope}/{scope_id}/groups/{group_id}/roles/{role_id}"
 _INHERIT = "/v3/OS-INHERIT/domains/{domain_id}/groups/{group_id}/roles/{role_id}/inherited_to_projects"
 _SCOPES = {"projects": ScopeType.PROJECT, "domains": ScopeType.DOMAIN}
-_GRANT_ACTIONS = {
-    ScopeType.PROJECT: actions.IAM_GRANT_ROLE_TO_GROUP_ON_PROJECT,
-    ScopeType.DOMAIN: actions.IAM_GRANT_ROLE_TO_GROUP_ON_DOMAIN,
-    ScopeType.ALL_PROJECTS: actions.IAM_GRANT_ROLE_TO_GROUP,
-}
-_REVOKE_ACTIONS = {
-    ScopeType.PROJECT: actions.IAM_REVOKE_ROLE_FROM_GROUP_ON_PROJECT,
-    ScopeType.DOMAIN: actions.IAM_REVOKE_ROLE_FROM_GROUP_ON_DOMAIN,
-    ScopeType.ALL_PROJECTS: actions.IAM_REVOKE_ROLE_FROM_GROUP,
-}
-_CHECK_ACTIONS = {
-    ScopeType.PROJECT: actions.IAM_CHECK_ROLE_FOR_GROUP_ON_PROJECT,
-    ScopeType.DOMAIN: actions.IAM_CHECK_ROLE_FOR_GROUP_ON_DOMAIN,
-    ScopeType.ALL_PROJECTS: actions.IAM_CHECK_ROLE_FOR_GROUP,
-}
-_LIST_ACTIONS = {
-    ScopeType.PROJECT: actions.IAM_LIST_ROLES_FOR_GROUP_ON_PROJECT,
-    ScopeType.DOMAIN: actions.IAM_LIST_ROLES_FOR_GROUP_ON_DOMAIN,
-}
 
 
 def _role_type(value: str | None) -> RoleType | None:
@@ -179,7 +160,7 @@ class PermissionApi:
         principal = await self.ctx.caller(request)
         grant = self._grant(principal, request)
         roles = await self.ctx.iam.permissions.granted_roles(
-            principal, grant, _LIST_ACTIONS[grant.scope_type]
+            principal, grant, actions.LIST_ROLE_ACTIONS[grant.scope_type]
         )
         base = str(request.base_url).rstrip("/")
         body = {"roles": [render.role(base, r) for r in roles], "links": render.links(base, request.url.path)}
@@ -190,10 +171,10 @@ class PermissionApi:
         grant = self._grant(principal, request, scope)
         service = self.ctx.iam.permissions
         if verb == "grant":
-            await service.grant(principal, grant, _GRANT_ACTIONS[grant.scope_type])
+            await service.grant(principal, grant, actions.GRANT_ROLE_ACTIONS[grant.scope_type])
         elif verb == "revoke":
-            await service.revoke(principal, grant, _REVOKE_ACTIONS[grant.scope_type])
-        elif not await service.has_grant(principal, grant, _CHECK_ACTIONS[grant.scope_type]):
+            await service.revoke(principal, grant, actions.REVOKE_ROLE_ACTIONS[grant.scope_type])
+        elif not await service.has_grant(principal, grant, actions.CHECK_ROLE_ACTIONS[grant.scope_type]):
             raise errors.NotFound("The role is not granted there.")
         return Response(status_code=204)
 
