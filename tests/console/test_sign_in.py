@@ -135,3 +135,10 @@ def test_a_page_without_a_session_goes_to_sign_in(server: Welkin, new_client: Ne
     answer = new_client().http.get("/console/")
     assert answer.status_code == 303
     assert answer.headers["location"] == "/console/login?next=/console/"
+
+
+def test_a_page_that_does_not_exist_is_a_console_page_saying_so(admin: ConsoleClient) -> None:
+    missing = admin.get("/console/no-such-page")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("text/html")
+    assert "There is no console page at /console/no-such-page." in missing.text

@@ -120,6 +120,10 @@ class ConsoleErrors:
         return self.console.pages.html("error.html", {"signed": None, **values}, exc.status, exc.headers)
 
 
+async def _no_page(scope: Scope, receive: Receive, send: Send) -> None:
+    raise errors.NotFound(f"There is no console page at {scope['path']}.")
+
+
 def _same_origin_referer(request: Request) -> str | None:
     referer = urlsplit(request.headers.get("referer") or "")
     if referer.netloc != request.headers.get("host") or not referer.path.startswith(PREFIX + "/"):
@@ -171,5 +175,6 @@ def console_app(region: Region) -> ASGIApp:
         *routes_billing.routes(console, figures),
         *routes_iam.routes(console),
     ]
-    audited = AuditMiddleware(Router(routes), region.iam, region.clock, "console", DATA_PLANE)
+    router = Router(routes, default=_no_page)
+    audited = AuditMiddleware(router, region.iam, region.clock, "console", DATA_PLANE)
     return SecurityHeaders(ConsoleErrors(audited, console))
