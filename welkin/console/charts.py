@@ -1,6 +1,7 @@
 """Charts as SVG drawn on the server: no script, nothing for the CSP to block, testable here.
 
-``line_chart`` and ``bar_chart`` take a few named ``Series`` over the same x positions and
+``line_chart``, ``bar_chart`` and ``stacked_bar_chart`` take a few named ``Series`` over the same
+x positions and
 return SVG markup: axes, a legend, and per x position a hover area whose ``<title>`` reads
 every series' value there. Every label is escaped here, so the result may go into a page as
 ``Markup``. The SVG is sized by its ``viewBox`` and the ``chart`` class (``width: 100%``), so
@@ -10,6 +11,7 @@ it shrinks to a phone's width. More than ``MAX_POINTS`` positions are folded fir
 
 from __future__ import annotations
 
+import enum
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -62,23 +64,38 @@ def number(value: float, unit: str = "") -> str:
         text = f"{value:,.0f}"
     elif abs(value) >= 10:
         text = f"{value:.1f}"
-    else:
+    elif abs(value) >= 1:
         text = f"{value:.2f}".rstrip("0").rstrip(".")
+    else:  # small amounts (a month's cost in cents of a cent) keep their figures
+        text = f"{value:.6f}".rstrip("0").rstrip(".")
     return f"{text} {unit}".rstrip() if unit else text
+
+
+class _Draw(enum.Enum):
+    LINES = "lines"
+    BARS = "bars"  # side by side
+    STACKED = "stacked"  # one on the other
 
 
 def line_chart(
     series: Sequence[Series], x_labels: Sequence[str], y_unit: str = "", title: str = ""
 ) -> Markup:
-    return _chart(series, x_labels, y_unit, title, bars=False)
+    return _chart(series, x_labels, y_unit, title, _Draw.LINES)
 
 
 def bar_chart(series: Sequence[Series], x_labels: Sequence[str], y_unit: str = "", title: str = "") -> Markup:
     """Bars side by side at each x position, one colour per series."""
-    return _chart(series, x_labels, y_unit, title, bars=True)
+    return _chart(series, x_labels, y_unit, title, _Draw.BARS)
 
 
-def _chart(series: Sequence[Series], x_labels: Sequence[str], y_unit: str, title: str, bars: bool) -> Markup:
+def stacked_bar_chart(
+    series: Sequence[Series], x_labels: Sequence[str], y_unit: str = "", title: str = ""
+) -> Markup:
+    """One bar at each x position, each series' part one on the other (a total and its parts)."""
+    return _chart(series, x_labels, y_unit, title, _Draw.STACKED)
+
+
+def _chart(series: Sequence[Series], x_labels: Sequence[str], y_unit: str, title: str, draw: _Draw) -> Markup:
     count = max([len(x_labels), *(len(s.values) for s in series)], default=0)
     labels = [*x_labels, *[""] * (count - len(x_labels))]
     values = [[*s.values, *[math.nan] * (count - len(s.values))] for s in series]
@@ -87,7 +104,11 @@ def _chart(series: Sequence[Series], x_labels: Sequence[str], y_unit: str, title
         values = [fold(v, size, _peak) for v in values]
         labels = fold_labels(labels, size)
         count = len(labels)
-    top = nice_ceiling(max((v for vs in values for v in vs if v == v), default=0.0))
+    if draw is _Draw.STACKED:
+        highest = max((sum(vs[i] for vs in values if vs[i] > 0) for i in range(count)), default=0.0)
+    else:
+        highest = max((v for vs in values for v in vs if v == v), default=0.0)
+    top = nice_ceiling(highest)
     plot_w, plot_h = WIDTH - _LEFT - _RIGHT, HEIGHT - _TOP - _BOTTOM
     step = plot_w / max(count, 1)
 
@@ -120,7 +141,18 @@ def _chart(series: Sequence[Series], x_labels: Sequence[str], y_unit: str, title
             f'<text x="{_LEFT + 150 * n}" y="14"><tspan class="key{n % _SERIES_STYLES}">■</tspan> '
             f"{escape(s.name)}</text>"
         )
-    if bars:
+    if draw is _Draw.STACKED:
+        for i in range(count):
+            base = float(_TOP + plot_h)
+            for n, vs in enumerate(values):
+                if vs[i] > 0:  # NaN and nothing draw no part
+                    height = plot_h * vs[i] / top
+                    base -= height
+                    parts.append(
+                        f'<rect class="bar{n % _SERIES_STYLES}" x="{_LEFT + step * (i + 0.15):.1f}" '
+                        f'y="{base:.1f}" width="{step * 0.7:.2f}" height="{height:.1f}"/>'
+                    )
+    elif draw is _Draw.BARS:
         width = step * 0.8 / max(len(series), 1)
         for n, vs in enumerate(values):
             for i, v in enumerate(vs):

@@ -31,7 +31,6 @@ from welkin.billing.budget_store import AccountBudget
 from welkin.billing.budgets import DEFAULT_THRESHOLDS, forecast, month_bounds
 from welkin.billing.export import to_csv
 from welkin.billing.rating import EIGHT_PLACES
-from welkin.console.billing_chart import stacked_bars
 from welkin.console.billing_figures import (
     PAGE_WAIT,
     BillingFigures,
@@ -40,6 +39,7 @@ from welkin.console.billing_figures import (
     service_name,
     shown_quantity,
 )
+from welkin.console.charts import Series, stacked_bar_chart
 from welkin.console.context import Console, SignedIn
 from welkin.console.kept import Pending
 from welkin.core import errors
@@ -97,10 +97,11 @@ def routes(console: Console, figures: BillingFigures) -> list[BaseRoute]:
         listed = await figures.invoices(account_id, now.value.bill.invoice)
         bill = shown.value.bill
         days = days_of(month)
-        chart = stacked_bars(
+        chart = stacked_bar_chart(
+            [Series(s.name, [float(a) for a in s.amounts]) for s in shown.value.daily],
             [str(d.day) for d in days],
-            [(s.name, s.amounts) for s in shown.value.daily],
             bill.invoice.currency,
+            "Daily amounts per service",
         )
         values: dict[str, Any] = {
             "month": month,

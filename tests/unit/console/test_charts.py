@@ -5,9 +5,19 @@ from __future__ import annotations
 import math
 import xml.etree.ElementTree as ET
 
+import pytest
 from markupsafe import Markup
 
-from welkin.console.charts import MAX_POINTS, Series, bar_chart, fold, fold_labels, line_chart, nice_ceiling
+from welkin.console.charts import (
+    MAX_POINTS,
+    Series,
+    bar_chart,
+    fold,
+    fold_labels,
+    line_chart,
+    nice_ceiling,
+    stacked_bar_chart,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -72,3 +82,31 @@ def test_fold_and_nice_ceiling() -> None:
     assert nice_ceiling(7) == 10
     assert nice_ceiling(0.3) == 0.5
     assert nice_ceiling(1800) == 2000
+
+
+def test_stacked_bars_put_each_series_part_on_the_one_before() -> None:
+    chart = stacked_bar_chart(
+        [Series("FunctionGraph", [1, 0, 2]), Series("OBS", [1, 3, math.nan])], ["1", "2", "3"], "USD"
+    )
+    root = _parse(chart)
+    bars = [r for r in root.findall(f"{SVG}rect") if r.get("class", "").startswith("bar")]
+    assert [b.get("class") for b in bars] == ["bar0", "bar1", "bar1", "bar0"]
+    first, second = bars[0], bars[1]  # day 1: equal parts, OBS on top of FunctionGraph
+    assert first.get("height") == second.get("height")
+    assert float(second.get("y") or 0) + float(second.get("height") or 0) == float(first.get("y") or 0)
+    assert float(bars[2].get("height") or 0) == pytest.approx(float(bars[3].get("height") or 0) * 1.5)
+    tips = [t.text for t in root.iter(f"{SVG}title")]
+    assert "1 — FunctionGraph: 1 USD; OBS: 1 USD" in tips
+    assert "style=" not in chart
+
+
+def test_the_axis_reaches_the_tallest_stack_not_the_tallest_part() -> None:
+    chart = stacked_bar_chart([Series("a", [4]), Series("b", [4])], ["1"], "USD")
+    ticks = [t.text for t in _parse(chart).iter(f"{SVG}text")]
+    assert "10 USD" in ticks  # the stack is 8; its parts alone would top the axis at 5
+
+
+def test_small_amounts_keep_their_figures() -> None:
+    chart = stacked_bar_chart([Series("OBS", [0.00214537])], ["30"], "USD")
+    tips = [t.text for t in _parse(chart).iter(f"{SVG}title")]
+    assert "30 — OBS: 0.002145 USD" in tips
