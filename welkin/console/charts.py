@@ -128,9 +128,9 @@ def _chart(series: Sequence[Series], x_labels: Sequence[str], y_unit: str, title
         v = top * tick / _Y_TICKS
         y = y_at(v)
         parts.append(f'<line class="axis" x1="{_LEFT}" y1="{y:.1f}" x2="{WIDTH - _RIGHT}" y2="{y:.1f}"/>')
-        parts.append(
-            f'<text x="{_LEFT - 4}" y="{y + 4:.1f}" text-anchor="end">{escape(number(v, y_unit))}</text>'
-        )
+        parts.append(f'<text x="{_LEFT - 4}" y="{y + 4:.1f}" text-anchor="end">{escape(number(v))}</text>')
+    if y_unit:  # once, over the axis: in every tick it would crowd out the figures
+        parts.append(f'<text x="{_LEFT - 4}" y="14" text-anchor="end">{escape(y_unit)}</text>')
     every = max(1, math.ceil(count / _X_LABELS))
     for i in range(0, count, every):
         parts.append(
