@@ -20,9 +20,8 @@ from markupsafe import Markup, escape
 
 MAX_POINTS = 200
 WIDTH, HEIGHT = 640, 220
-_LEFT, _RIGHT, _TOP, _BOTTOM = 52, 8, 24, 22
+_LEFT, _RIGHT, _TOP, _BOTTOM = 60, 8, 24, 22
 _X_LABELS = 6
-_Y_TICKS = 4
 _SERIES_STYLES = 4
 
 
@@ -55,6 +54,13 @@ def nice_ceiling(value: float) -> float:
         if value <= step * power:
             return step * power
     return 10 * power
+
+
+def y_ticks(top: float) -> int:
+    """How many steps the y axis takes to ``top`` (a ``nice_ceiling``), so that each is round too:
+    fifths of 2.5 or 5, quarters of 1 or 2."""
+    mantissa = top / 10.0 ** math.floor(math.log10(top))
+    return 5 if round(mantissa, 6) in (2.5, 5.0) else 4
 
 
 def number(value: float, unit: str = "") -> str:
@@ -124,8 +130,9 @@ def _chart(series: Sequence[Series], x_labels: Sequence[str], y_unit: str, title
     ]
     if title:
         parts.append(f"<title>{escape(title)}</title>")
-    for tick in range(_Y_TICKS + 1):
-        v = top * tick / _Y_TICKS
+    ticks = y_ticks(top)
+    for tick in range(ticks + 1):
+        v = top * tick / ticks
         y = y_at(v)
         parts.append(f'<line class="axis" x1="{_LEFT}" y1="{y:.1f}" x2="{WIDTH - _RIGHT}" y2="{y:.1f}"/>')
         parts.append(f'<text x="{_LEFT - 4}" y="{y + 4:.1f}" text-anchor="end">{escape(number(v))}</text>')

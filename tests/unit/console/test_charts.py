@@ -17,6 +17,7 @@ from welkin.console.charts import (
     line_chart,
     nice_ceiling,
     stacked_bar_chart,
+    y_ticks,
 )
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -111,3 +112,11 @@ def test_small_amounts_keep_their_figures() -> None:
     chart = stacked_bar_chart([Series("OBS", [0.00214537])], ["30"], "USD")
     tips = [t.text for t in _parse(chart).iter(f"{SVG}title")]
     assert "30 — OBS: 0.002145 USD" in tips
+
+
+def test_each_y_tick_is_a_round_number() -> None:
+    for top, ticks in ((1.0, 4), (2.0, 4), (2.5, 5), (5.0, 5), (0.0025, 5), (200.0, 4), (50.0, 5)):
+        assert nice_ceiling(top) == top
+        assert y_ticks(top) == ticks, top
+    labels = [t.text for t in _parse(bar_chart([Series("s", [0.0021])], ["1"])).iter(f"{SVG}text")]
+    assert labels[:6] == ["0", "0.0005", "0.001", "0.0015", "0.002", "0.0025"]
