@@ -177,9 +177,14 @@ def allocate(
 
 
 def rate_month(month: str, account_id: str, rows: Iterable[HourlyUsage], catalog: PriceCatalog) -> Invoice:
+    return invoice_of_allocations(month, account_id, allocate(month, account_id, rows, catalog))
+
+
+def invoice_of_allocations(month: str, account_id: str, allocations: Iterable[Allocation]) -> Invoice:
+    """The invoice of a month's usage as ``allocate`` shared it out, for a caller that needs both."""
     lines: dict[tuple[str, str, str, str, str, datetime, int], _Line] = {}
     currency = ""
-    for share in allocate(month, account_id, rows, catalog):
+    for share in allocations:
         version = share.version
         currency = currency or version.currency
         row = share.row

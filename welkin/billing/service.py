@@ -21,6 +21,7 @@ from decimal import Decimal
 from sqlalchemy.engine import Connection
 
 from welkin.billing import invoice_store as store
+from welkin.billing.adjustments import with_adjustments
 from welkin.billing.breakdown import (
     FreeDeduction,
     HourlyCharge,
@@ -31,8 +32,8 @@ from welkin.billing.breakdown import (
 from welkin.billing.budgets import month_bounds
 from welkin.billing.catalog import PriceCatalog
 from welkin.billing.invoice_store import InvoiceSummary
-from welkin.billing.invoices import closed_for, rate_open, rate_own
-from welkin.billing.rating import HourlyUsage, Invoice, allocate, month_of
+from welkin.billing.invoices import closed_for, rate_late, rate_own
+from welkin.billing.rating import HourlyUsage, Invoice, allocate, invoice_of_allocations, month_of
 from welkin.core import errors
 from welkin.core.clock import Clock
 from welkin.core.db import Database
@@ -85,20 +86,24 @@ class BillingService:
         month_bounds(month)
         return await self._db.run_read(lambda conn: self._bill(conn, account_id, month))
 
-    def _bill(self, conn: Connection, account_id: str, month: str) -> Bill:
+    def _bill(self, conn: Connection, account_id: str, month: str, own: Invoice | None = None) -> Bill:
+        """``own``: the month's own usage rated, where the caller has it already."""
         closed = store.closed_invoice(conn, account_id, month)
         if closed is not None:
             return Bill(closed.invoice, True, closed.status, closed.closed_at, closed.paid_at)
-        return Bill(self._estimate(conn, account_id, month), False)
+        return Bill(self._estimate(conn, account_id, month, own), False)
 
-    def _estimate(self, conn: Connection, account_id: str, month: str) -> Invoice:
-        """The month rated now. Late usage shows on the month in progress, unless the month
-        before it still waits to close (its grace): that one will bill it, and an adjustment
-        shown on both would look billed twice."""
+    def _estimate(self, conn: Connection, account_id: str, month: str, own: Invoice | None = None) -> Invoice:
+        """The month rated now (its own usage: ``own``, where the caller has it). Late usage
+        shows on the month in progress, unless the month before it still waits to close (its
+        grace): that one will bill it, and an adjustment shown on both would look billed twice."""
+        if own is None:
+            own = rate_own(conn, self.catalog, account_id, month).invoice
         previous = _previous(month)
         if month == self.current_month() and previous not in closed_for(conn, account_id):
-            return rate_own(conn, self.catalog, account_id, month).invoice
-        return rate_open(conn, self.catalog, account_id, month).invoice
+            return own
+        late, _usage = rate_late(conn, self.catalog, account_id, month)
+        return with_adjustments(own, late)
 
     async def invoices(self, account_id: str, estimate: Invoice | None = None) -> list[InvoiceSummary]:
         """The account's closed invoices and the months still open, newest first.
@@ -147,10 +152,19 @@ class BillingService:
         return await self._db.run_write(pay)
 
     async def statement(self, account_id: str, month: str) -> Statement:
-        bill = await self.bill(account_id, month)
-        allocations = allocate(month, account_id, await self.usage(account_id, month), self.catalog)
-        hours = (*hourly_charges(allocations), *adjustment_charges(bill.invoice))
-        return Statement(bill, hours, tuple(free_deductions(allocations)))
+        """The bill and its hourly breakdown, from one read of the month's usage: rated once,
+        and never from two different moments."""
+        start, end = month_bounds(month)
+
+        def read(conn: Connection) -> Statement:
+            rows = store.hourly(conn, account_id, start, end)
+            allocations = allocate(month, account_id, rows, self.catalog)
+            own = invoice_of_allocations(month, account_id, allocations)
+            bill = self._bill(conn, account_id, month, own)
+            hours = (*hourly_charges(allocations), *adjustment_charges(bill.invoice))
+            return Statement(bill, hours, tuple(free_deductions(allocations)))
+
+        return await self._db.run_read(read)
 
     async def months(self, account_id: str) -> list[str]:
         """Every month from the account's first usage to its last, in order."""
