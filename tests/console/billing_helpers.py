@@ -18,7 +18,7 @@ from huaweicloudsdkfunctiongraph.v2 import FuncCode, FunctionGraphClient, Invoke
 
 from tests.compat.functiongraph.conftest import HELLO, b64, create, zip_of
 from tests.conftest import ROOT_PASSWORD
-from tests.console.conftest import PASSWORD, ConsoleClient
+from tests.console.conftest import PASSWORD, ConsoleClient, add_user
 
 FAILING = "def handler(event, context):\n    raise RuntimeError('no')\n"
 
@@ -87,20 +87,7 @@ def user(tenant: Tenant, name: str, roles: list[str]) -> tuple[str, str]:
     """A console user of ``tenant`` in a group of its own granted ``roles`` (system role names)."""
     http = httpx.Client(base_url=tenant.url, headers=tenant.token(), timeout=30)
     try:
-        domain = http.get("/v3/auth/domains").json()["domains"][0]["id"]
-        made = http.post(
-            "/v3.0/OS-USER/users", json={"user": {"name": name, "password": PASSWORD, "domain_id": domain}}
-        )
-        assert made.status_code < 300, made.text
-        group = http.post("/v3/groups", json={"group": {"name": f"g-{name}"}})
-        assert group.status_code < 300, group.text
-        group_id = group.json()["group"]["id"]
-        assert http.put(f"/v3/groups/{group_id}/users/{made.json()['user']['id']}").status_code < 300
-        for role_name in roles:
-            found = http.get("/v3/roles", params={"display_name": role_name}).json()["roles"]
-            assert found, f"no system role {role_name}"
-            granted = http.put(f"/v3/domains/{domain}/groups/{group_id}/roles/{found[0]['id']}")
-            assert granted.status_code < 300, granted.text
+        add_user(http, name, roles)
     finally:
         http.close()
     return name, PASSWORD

@@ -117,23 +117,29 @@ def make_user(server: Welkin, name: str, roles: list[str], account: str = "admin
     password = ROOT_PASSWORD if account == "admin" else PASSWORD
     http = _root_api(server, account, password)
     try:
-        domain = http.get("/v3/auth/domains").json()["domains"][0]["id"]
-        made = http.post(
-            "/v3.0/OS-USER/users", json={"user": {"name": name, "password": PASSWORD, "domain_id": domain}}
-        )
-        assert made.status_code < 300, made.text
-        user_id = made.json()["user"]["id"]
-        group = http.post("/v3/groups", json={"group": {"name": f"g-{name}-{uuid.uuid4().hex[:6]}"}})
-        assert group.status_code < 300, group.text
-        group_id = group.json()["group"]["id"]
-        assert http.put(f"/v3/groups/{group_id}/users/{user_id}").status_code < 300
-        for role_name in roles:
-            found = http.get("/v3/roles", params={"display_name": role_name}).json()["roles"]
-            assert found, f"no system role {role_name}"
-            granted = http.put(f"/v3/domains/{domain}/groups/{group_id}/roles/{found[0]['id']}")
-            assert granted.status_code < 300, granted.text
+        return add_user(http, name, roles)
     finally:
         http.close()
+
+
+def add_user(http: httpx.Client, name: str, roles: list[str]) -> str:
+    """Through ``http``, signed in as an account's administrator: a user with the password
+    ``PASSWORD`` in a group of its own granted ``roles``. Returns the user's id."""
+    domain = http.get("/v3/auth/domains").json()["domains"][0]["id"]
+    made = http.post(
+        "/v3.0/OS-USER/users", json={"user": {"name": name, "password": PASSWORD, "domain_id": domain}}
+    )
+    assert made.status_code < 300, made.text
+    user_id: str = made.json()["user"]["id"]
+    group = http.post("/v3/groups", json={"group": {"name": f"g-{name}-{uuid.uuid4().hex[:6]}"}})
+    assert group.status_code < 300, group.text
+    group_id = group.json()["group"]["id"]
+    assert http.put(f"/v3/groups/{group_id}/users/{user_id}").status_code < 300
+    for role_name in roles:
+        found = http.get("/v3/roles", params={"display_name": role_name}).json()["roles"]
+        assert found, f"no system role {role_name}"
+        granted = http.put(f"/v3/domains/{domain}/groups/{group_id}/roles/{found[0]['id']}")
+        assert granted.status_code < 300, granted.text
     return user_id
 
 
